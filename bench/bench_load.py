@@ -1,0 +1,292 @@
+"""Load test: N concurrent Socket.IO clients, each running a whole interview against a real
+`interviewer serve` on 127.0.0.1 (SQLite store in a temporary dir).
+
+    .venv/bin/python bench/bench_load.py                     # 1, 50 and 200 clients
+    .venv/bin/python bench/bench_load.py --quick             # 1 and 20 clients, 2 questions each
+    .venv/bin/python bench/bench_load.py --clients 200 --think 3
+
+Each client connects (websocket), sends `start` with a topic, answers every question with a canned
+answer after a pause ("thinking", uniform in [think/2, 3·think/2]), says "next" to follow-up probes
+and ends with /end. Measured: connect time (connect + `start` → first question), answer → feedback
+latency (p50/p95/p99), errors (error replies, timeouts, dropped connections), and the server's
+resident memory at start / peak / end. Every run is bounded: a level that overruns --deadline counts
+the unfinished clients as errors. Budget (DESIGN.md): 200 clients, p95 under 150 ms, zero errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import psutil
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from interviewer.build import build  # noqa: E402
+from interviewer.config import bundled, load_settings  # noqa: E402
+
+TOPICS = ["caching", "messaging", "consensus", "replication", "databases", "scalability", "reliability",
+          "observability"]
+ANSWER = ("I would start with the requirements and the read and write rates, then put a cache in front of "
+          "the database with a TTL, replicate the data across availability zones with a leader and "
+          "followers, use a queue to absorb bursts with idempotent consumers and retries with backoff, "
+          "and add monitoring of latency percentiles, error rates and saturation with alerts.")
+CHOICE = "A, because it keeps reads fast and the data fresh enough for the users who depend on it."
+REPLY_TIMEOUT = 15.0  # seconds a client waits for any one reply before calling it an error
+
+
+@dataclass
+class Result:
+    connect: float | None = None
+    feedback: list[float] = field(default_factory=list)
+    other: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    done: bool = False
+
+
+class Interview:
+    """One simulated candidate on one connection."""
+
+    def __init__(self, url: str, topic: str, questions: int, think: float, rng: random.Random):
+        self.url, self.topic, self.questions, self.think, self.rng = url, topic, questions, think, rng
+        self.result = Result()
+        self.replies: list[dict] = []
+        self.cond = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("reply", self._on_reply)
+        self.sio.on("session", lambda data: self._on_reply({"kind": "_session", **data}))
+        self.sio.on("disconnect", lambda *a: self._on_reply({"kind": "_disconnect"}))
+
+    def _on_reply(self, data: dict) -> None:
+        with self.cond:
+            self.replies.append(data)
+            self.cond.notify_all()
+
+    def _wait_for(self, kinds: set[str], since: int) -> tuple[dict, int]:
+        """Wait for the first reply of one of `kinds` after index `since`; raise on error or timeout."""
+        deadline = time.monotonic() + REPLY_TIMEOUT
+        with self.cond:
+            while True:
+                for i in range(since, len(self.replies)):
+                    r = self.replies[i]
+                    if r["kind"] in ("error", "_disconnect"):
+                        raise RuntimeError(f"{r['kind']}: {r.get('text', '')[:80]}")
+                    if r["kind"] in kinds:
+                        return r, i + 1
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no {sorted(kinds)} within {REPLY_TIMEOUT:.0f} s")
+                self.cond.wait(left)
+
+    def _send(self, text: str, kinds: set[str]) -> tuple[dict, float]:
+        """Send a message; return the first reply of `kinds` to it and the seconds until the server's ack."""
+        # Wait for the server's ack, not just the first reply of a wanted kind: the ack comes after
+        # every reply to this message, so a reply still on its way from the message before (the
+        # summary after the last feedback) is never taken for this one's, and the interview never
+        # hangs up on a message the server has not read yet.
+        self.sending(text)
+        with self.cond:
+            since = len(self.replies)
+        t0 = time.perf_counter()
+        self.sio.call("message", {"text": text}, timeout=REPLY_TIMEOUT)
+        seconds = time.perf_counter() - t0
+        reply, _ = self._wait_for(kinds, since)
+        return reply, seconds
+
+    def sending(self, text: str) -> None:
+        """Hook: a message is about to be sent."""
+
+    def run(self) -> Result:
+        try:
+            t0 = time.perf_counter()
+            self.sio.connect(self.url, transports=["websocket"], wait_timeout=REPLY_TIMEOUT)
+            self.sio.emit("start", {"topic": self.topic, "count": self.questions})
+            question, _ = self._wait_for({"question"}, 0)
+            self.result.connect = time.perf_counter() - t0
+            for _ in range(self.questions):
+                time.sleep(self.rng.uniform(self.think / 2, self.think * 1.5))
+                text = CHOICE if question["question"]["options"] else ANSWER
+                feedback, seconds = self._send(text, {"feedback"})
+                self.result.feedback.append(seconds)
+                with self.cond:
+                    tail = list(self.replies[-3:])
+                nxt = next((r for r in tail if r["kind"] in ("question", "summary")), None)
+                if feedback.get("follow_up"):
+                    time.sleep(self.rng.uniform(self.think / 4, self.think / 2))
+                    nxt, seconds = self._send("next", {"question", "summary"})
+                    self.result.other.append(seconds)
+                if nxt is None:
+                    nxt, _ = self._wait_for({"question", "summary"}, 0)
+                if nxt["kind"] == "summary":
+                    break
+                question = nxt
+            else:
+                _, seconds = self._send("/end", {"summary"})
+                self.result.other.append(seconds)
+            self.result.done = True
+        except Exception as exc:  # every failure is a counted error, never a crash of the bench
+            self.result.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            try:
+                self.sio.disconnect()
+            except Exception:
+                pass
+        return self.result
+
+
+class Server:
+    """`interviewer serve` in a subprocess, with its memory sampled."""
+
+    def __init__(self, data_dir: Path, db: Path, log: Path):
+        cmd = [sys.executable, "-m", "interviewer", "--data-dir", str(data_dir), "serve", "--port", "0",
+               "--db", f"sqlite:///{db}"]
+        with open(log, "ab") as err:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT)
+        line = self.proc.stdout.readline()
+        match = re.match(r"Serving on (http://\S+)", line)
+        if not match:
+            self.stop()
+            raise SystemExit(f"the server did not start: {line!r}; see {log}")
+        self.url = match.group(1)
+        self.ps = psutil.Process(self.proc.pid)
+        self.peak = self.rss()
+        self._sampling = True
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+
+    def rss(self) -> float:
+        return self.ps.memory_info().rss / 2**20
+
+    def _sample(self) -> None:
+        while self._sampling:
+            try:
+                self.peak = max(self.peak, self.rss())
+            except psutil.Error:
+                return
+            time.sleep(0.1)
+
+    def cpu(self) -> float:
+        t = self.ps.cpu_times()
+        return t.user + t.system
+
+    def stop(self) -> None:
+        self._sampling = False
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+
+
+def pct(samples: list[float], q: float) -> float:
+    return float(np.percentile(np.array(samples) * 1000, q)) if samples else float("nan")
+
+
+def run_level(server: Server, clients: int, questions: int, think: float, ramp: float, deadline: float,
+              seed: int) -> dict:
+    """Run `clients` interviews at once; return the figures."""
+    rss_start = server.rss()
+    server.peak = rss_start
+    cpu_start = server.cpu()
+    rng = random.Random(seed)
+    interviews = [Interview(server.url, TOPICS[i % len(TOPICS)], questions, think, random.Random(rng.random()))
+                  for i in range(clients)]
+    threads = []
+    t0 = time.perf_counter()
+    for i, iv in enumerate(interviews):
+        th = threading.Thread(target=iv.run, daemon=True)
+        threads.append(th)
+        th.start()
+        # Spread the connections over the ramp, as real users arrive.
+        time.sleep(ramp / clients if clients > 1 else 0)
+    end = time.monotonic() + deadline
+    for th in threads:
+        th.join(max(0.0, end - time.monotonic()))
+    wall = time.perf_counter() - t0
+    results = [iv.result for iv in interviews]
+    errors = [e for r in results for e in r.errors]
+    unfinished = sum(1 for r, th in zip(results, threads) if th.is_alive())
+    feedback = [s for r in results for s in r.feedback]
+    connects = [r.connect for r in results if r.connect is not None]
+    return {
+        "clients": clients, "finished": sum(r.done for r in results), "answers": len(feedback),
+        "connect_p50": pct(connects, 50), "connect_p95": pct(connects, 95),
+        "p50": pct(feedback, 50), "p95": pct(feedback, 95), "p99": pct(feedback, 99),
+        "max": pct(feedback, 100), "errors": len(errors) + unfinished, "error_samples": errors[:3],
+        "rss_start": rss_start, "rss_peak": server.peak, "rss_end": server.rss(), "wall": wall,
+        "rate": len(feedback) / wall if wall else 0.0, "server_cpu": server.cpu() - cpu_start,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", default="1,50,200", help="comma-separated client counts (default 1,50,200)")
+    parser.add_argument("--questions", type=int, default=3, help="questions per interview (default 3)")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="mean seconds a client pauses before each answer (default 3)")
+    parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which clients connect (default 5)")
+    parser.add_argument("--deadline", type=float, default=180.0, help="seconds a level may take (default 180)")
+    parser.add_argument("--data-dir", default=None, help="a built data dir to reuse (default: build one in a tmp dir)")
+    parser.add_argument("--quick", action="store_true", help="1 and 20 clients, 2 questions, short pauses")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if args.quick:
+        args.clients, args.questions, args.think, args.ramp = "1,20", 2, 1.0, 1.0
+    levels = [int(c) for c in args.clients.split(",") if c.strip()]
+    if not levels or min(levels) < 1 or max(levels) > 500:
+        raise SystemExit("--clients takes counts from 1 to 500, e.g. 1,50,200")
+
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        tmp_path = Path(tmp)
+        data_dir = Path(args.data_dir) if args.data_dir else tmp_path / "data"
+        if not args.data_dir:
+            build(load_settings(data_dir=data_dir, corpus_dir=bundled("corpus"), env={}))
+        rows = []
+        for n in levels:
+            # A fresh server per level: memory and latency of one level do not leak into the next.
+            server = Server(data_dir, tmp_path / f"sessions-{n}.db", tmp_path / "server.log")
+            try:
+                print(f"… {n} client(s) against {server.url}", file=sys.stderr, flush=True)
+                rows.append(run_level(server, n, args.questions, args.think, args.ramp, args.deadline, args.seed))
+            finally:
+                server.stop()
+        log = (tmp_path / "server.log").read_text(errors="replace")
+        tracebacks = log.count("Traceback")
+
+    print(f"\nLoad: {args.questions} questions per interview, think time ~{args.think:g} s, ramp {args.ramp:g} s, "
+          f"{os.cpu_count()} CPUs, server and clients on one machine (127.0.0.1, websocket, SQLite)\n")
+    print("| clients | finished | answers | answers/s | connect p50 / p95 (ms) | answer → feedback p50 / p95 / p99 / max (ms) "
+          "| errors | server RSS start / peak / end (MB) | server CPU (s) | wall (s) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['clients']} | {r['finished']} | {r['answers']} | {r['rate']:.1f} | "
+              f"{r['connect_p50']:.0f} / {r['connect_p95']:.0f} | "
+              f"{r['p50']:.1f} / {r['p95']:.1f} / {r['p99']:.1f} / {r['max']:.1f} | {r['errors']} | "
+              f"{r['rss_start']:.0f} / {r['rss_peak']:.0f} / {r['rss_end']:.0f} | {r['server_cpu']:.1f} | {r['wall']:.1f} |")
+    for r in rows:
+        for e in r["error_samples"]:
+            print(f"  error ({r['clients']} clients): {e}")
+    if tracebacks:
+        print(f"  the server logged {tracebacks} traceback(s)")
+    worst = rows[-1]
+    ok = worst["errors"] == 0 and worst["p95"] < 150
+    print(f"\nBudget (200 clients, p95 < 150 ms, 0 errors) at {worst['clients']} clients: "
+          f"{'met' if ok else 'NOT met'} (p95 {worst['p95']:.1f} ms, {worst['errors']} errors)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,494 @@
+"""The `interviewer` command: click commands only, each a few lines around the library."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import secrets
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, TextIO
+
+import click
+
+from interviewer import __version__
+from interviewer.bank import Bank
+from interviewer.build import BuildReport, build, ensure_built
+from interviewer.config import Settings, load_settings
+from interviewer.errors import InputError, InterviewerError, StoreError
+from interviewer.dialogue import Config, State
+from interviewer.dialogue.state import DEFAULT_COUNT, MAX_COUNT
+from interviewer.grading import Grader, format_scorecard, grade_batch
+from interviewer.lexicon import Lexicon
+from interviewer.records import DIFFICULTIES, KINDS, Question
+from interviewer.report import EXPORT_FORMATS, export, report_from_store
+from interviewer.search import SearchIndex
+from interviewer.services import open_services
+from interviewer.store import Store
+from interviewer.terminal import Recorder, chat, prompt_lines, replay
+
+_PROMPT_WIDTH = 70
+# `interviewer` alone shows the help; that is not an error (click 8.2+ raises this for it).
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+class _Group(click.Group):
+    """The command group; the one place library errors become `Error: …` and exit status 1."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            if not isinstance(exc, _NO_ARGS):
+                exc.exit_code = 1  # the contract: every error is `Error: …` and status 1
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = 1
+            raise
+        except InterviewerError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError:
+            # `interviewer questions | head`: the reader went away; that is not an error. Point
+            # stdout at /dev/null so the flush at exit does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("INTERVIEWER_DEBUG"):
+                raise
+            # A bug, not a user error: say so in one line; INTERVIEWER_DEBUG=1 shows the traceback.
+            raise click.ClickException(
+                f"unexpected {type(exc).__name__}: {exc} (set INTERVIEWER_DEBUG=1 for the traceback)"
+            ) from exc
+
+
+def _settings_options(f: Callable) -> Callable:
+    f = click.option("--corpus", "corpus_dir", metavar="DIR", default=None,
+                     help="Corpus directory (env INTERVIEWER_CORPUS; default: the bundled corpus).")(f)
+    f = click.option("--data-dir", "data_dir", metavar="DIR", default=None,
+                     help="Where the index and bank live (env INTERVIEWER_DATA; default: .interviewer/).")(f)
+    return f
+
+
+def pass_settings(f: Callable) -> Callable:
+    """Give a command `settings`, from its own --data-dir/--corpus, the group's, env or defaults."""
+
+    @_settings_options
+    @click.pass_context
+    @functools.wraps(f)
+    def wrapper(ctx: click.Context, data_dir: str | None, corpus_dir: str | None, **kwargs: Any) -> Any:
+        group = ctx.find_root().params
+        settings = load_settings(data_dir=data_dir or group.get("data_dir"),
+                                 corpus_dir=corpus_dir or group.get("corpus_dir"))
+        return f(settings, **kwargs)
+
+    return wrapper
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@_settings_options
+@click.version_option(__version__, prog_name="interviewer")
+def main(data_dir: str | None, corpus_dir: str | None) -> None:
+    """Offline mock interview coach for system-design interviews.
+
+    Questions, model answers and lookups come from a local corpus of interview notes; answers are
+    graded by concept coverage with BM25 search and rules. No language model anywhere.
+    """
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[str, float], None] | None]:
+    """Yield a build progress callback drawing a bar on stderr; none when stderr is not a terminal.
+
+    The bar appears with the first progress report, so a valid index shows nothing at all.
+    """
+    if not sys.stderr.isatty():
+        yield None
+        return
+    state: dict[str, Any] = {"bar": None, "stage": ""}
+
+    def update(stage: str, fraction: float) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=100, label=label, file=sys.stderr, show_eta=False,
+                                             item_show_func=lambda _: state["stage"])
+            state["bar"].__enter__()
+        state["stage"] = stage
+        state["bar"].update(max(0, int(fraction * 100) - state["bar"].pos))
+
+    try:
+        yield update
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"Warning: {message}", err=True)
+
+
+def _ready(settings: Settings) -> BuildReport:
+    """Build the index first if it is missing, damaged or stale (a notice and a bar on stderr)."""
+    with _progress("building index") as progress:
+        report = ensure_built(settings, progress=progress, notice=lambda m: click.echo(m, err=True))
+    if report.built:
+        for problem in report.problems:
+            _warn(problem)
+    return report
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------- build-index
+
+
+@main.command("build-index")
+@click.option("--if-missing", is_flag=True,
+              help="Only build when there is no valid, up-to-date index (rebuild a damaged or stale one).")
+@pass_settings
+def build_index(settings: Settings, if_missing: bool) -> None:
+    """Build the question bank and search index from the corpus.
+
+    Prints one summary line; problems with corpus files are warnings on stderr.
+    """
+    if if_missing:
+        report = _ready(settings)
+        if not report.built:
+            click.echo(f"index up to date: {report.documents} documents, {report.chunks} chunks, "
+                       f"{report.questions} questions")
+            return
+    else:
+        with _progress("building index") as progress:
+            report = build(settings, progress=progress)
+        for problem in report.problems:
+            _warn(problem)
+    click.echo(report.summary())
+
+
+# --------------------------------------------------------------------------- search
+
+
+@main.command("search")
+@click.argument("query", nargs=-1)
+@click.option("--top", "-k", type=click.IntRange(min=1, max=100), default=5, show_default=True,
+              help="How many passages to return.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--batch", metavar="FILE.jsonl", default=None,
+              help='Answer many queries: JSON lines {"id", "query"} from FILE ("-" = stdin), '
+                   "one JSON line out per line in.")
+@pass_settings
+def search_command(settings: Settings, query: tuple[str, ...], top: int, as_json: bool, batch: str | None) -> None:
+    """Search the corpus for passages that answer QUERY (typed or spoken style).
+
+    Shows the document, heading path, line and a snippet with the matched words in **bold**,
+    and "did you mean: …" when a word looks misspelled.
+    """
+    if batch is not None and query:
+        raise InputError("give either a QUERY or --batch FILE, not both")
+    if batch is None and not " ".join(query).strip():
+        raise InputError("give a QUERY to search for (or --batch FILE.jsonl)")
+    _ready(settings)
+    with SearchIndex.open(settings.index_dir) as index:
+        if batch is not None:
+            with _open_input(batch) as lines:
+                for line in lines:
+                    if line.strip():
+                        _echo_json(_batch_line(index, line, top))
+            return
+        result = index.search(" ".join(query), top=top)
+    if as_json:
+        _echo_json(result.to_dict())
+        return
+    if result.suggestion:
+        click.echo(f"did you mean: {result.suggestion}")
+    if not result.hits:
+        click.echo("no passages found")
+    for hit in result.hits:
+        click.echo(f"{hit.rank}. {hit.doc}:{hit.line}  {hit.heading}  (score {hit.score:.2f})")
+        click.echo(f"   {hit.snippet}")
+
+
+def _batch_line(index: SearchIndex, line: str, top: int) -> dict[str, Any]:
+    """Answer one batch line; a malformed line gets an error line, not a stop."""
+    qid = None
+    try:
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"not a JSON object ({exc.msg} at column {exc.colno})") from exc
+        if not isinstance(record, dict):
+            raise InputError("not a JSON object")
+        qid = record.get("id")
+        q = record.get("query")
+        if not isinstance(q, str):
+            raise InputError('"query" must be a string')
+        result = index.search(q, top=top)
+    except InputError as exc:
+        return {"id": qid, "error": str(exc), "suggestion": None, "hits": []}
+    return {"id": qid, "suggestion": result.suggestion, "hits": [h.to_dict() for h in result.hits]}
+
+
+class _open_input:
+    """Open a batch input file (`-` = stdin) as lines; an unreadable file is a user error."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.handle: TextIO | None = None
+
+    def __enter__(self) -> Iterable[str]:
+        if self.name == "-":
+            return sys.stdin
+        try:
+            self.handle = open(self.name, encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise InputError(f"cannot read {self.name} ({exc.strerror or exc})") from exc
+        return self.handle
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle:
+            self.handle.close()
+
+
+# --------------------------------------------------------------------------- questions
+
+
+@main.command("questions")
+@click.option("--topic", "-t", metavar="T", default=None,
+              help='Only questions about this topic, most relevant first (free text: "caching", "leader election").')
+@click.option("--kind", type=click.Choice(KINDS), default=None, help="Only questions of this kind.")
+@click.option("--difficulty", type=click.Choice(DIFFICULTIES), default=None, help="Only questions of this difficulty.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of question records on stdout.")
+@pass_settings
+def questions_command(settings: Settings, topic: str | None, kind: str | None, difficulty: str | None,
+                      as_json: bool) -> None:
+    """List the questions of the bank: id, kind, topic, difficulty and prompt."""
+    _ready(settings)
+    bank = Bank.load(settings.bank_path)
+    chosen = bank.select(topic=topic, kind=kind, difficulty=difficulty)
+    if as_json:
+        _echo_json([q.to_dict() for q in chosen])
+        return
+    if not chosen:
+        click.echo("no questions match" + (f" the topic {topic!r}" if topic else ""), err=True)
+        return
+    _print_table(chosen)
+
+
+def _print_table(questions: list[Question]) -> None:
+    id_width = max(len("id"), *(len(q.id) for q in questions))
+    topic_width = min(24, max(len("topic"), *(len(q.topic) for q in questions)))
+    click.echo(f"{'id':<{id_width}}  {'kind':<8}  {'topic':<{topic_width}}  {'difficulty':<10}  prompt")
+    for q in questions:
+        prompt = " ".join(q.prompt.split())
+        if len(prompt) > _PROMPT_WIDTH:
+            prompt = prompt[: _PROMPT_WIDTH - 1] + "…"
+        topic = q.topic if len(q.topic) <= topic_width else q.topic[: topic_width - 1] + "…"
+        click.echo(f"{q.id:<{id_width}}  {q.kind:<8}  {topic:<{topic_width}}  {q.difficulty:<10}  {prompt}")
+
+
+# --------------------------------------------------------------------------- grade
+
+
+@main.command("grade")
+@click.option("--reference", metavar="TEXT", default=None, help="The model answer to grade against.")
+@click.option("--id", "question_id", metavar="QUESTION_ID", default=None,
+              help="Grade against this bank question (its model answer and concepts; see `interviewer questions`).")
+@click.option("--answer", metavar="TEXT", default=None, help="The answer, typed or dictated (fillers are fine).")
+@click.option("--question", metavar="TEXT", default=None,
+              help="The question, so restating it earns nothing and off-topic answers are caught.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole scorecard as one JSON object.")
+@click.option("--batch", metavar="FILE.jsonl", default=None,
+              help='Grade many answers: JSON lines {"id", "reference", "answer", "question"?} from FILE '
+                   '("-" = stdin), one JSON line out per line in.')
+@pass_settings
+def grade_command(settings: Settings, reference: str | None, question_id: str | None, answer: str | None,
+                  question: str | None, as_json: bool, batch: str | None) -> None:
+    """Grade an answer by the concepts of a reference answer it covers.
+
+    Prints the score (0..1), the grade (0..5), covered and missed concepts (each missed one with the
+    reference sentence that explains it), delivery figures and a follow-up question.
+    """
+    if batch is not None and (reference is not None or question_id is not None or answer is not None):
+        raise InputError("give either --reference/--id with --answer, or --batch FILE, not both")
+    if reference is not None and question_id is not None:
+        raise InputError("give either --reference TEXT or --id QUESTION_ID, not both")
+    if batch is None and (answer is None or (reference is None and question_id is None)):
+        raise InputError("give --answer TEXT and either --reference TEXT or --id QUESTION_ID (or --batch FILE.jsonl)")
+    _ready(settings)
+    grader = Grader(Lexicon.load(settings.lexicon_path))
+    if batch is not None:
+        with _open_input(batch) as lines:
+            for result in grade_batch(lines, grader):
+                _echo_json(result)
+        return
+    if question_id is not None:
+        card = grader.grade(answer, question=Bank.load(settings.bank_path).get(question_id.strip()),
+                            question_text=question)
+    else:
+        card = grader.grade(answer, reference=reference, question_text=question)
+    if as_json:
+        _echo_json(card.to_dict())
+    else:
+        click.echo(format_scorecard(card))
+
+
+# --------------------------------------------------------------------------- chat
+
+
+@main.command("chat")
+@click.option("--seed", type=int, default=None, help="Seed the question order, for a reproducible session.")
+@click.option("--topic", default=None, help='Start at once on this topic ("surprise" for any); otherwise you are asked.')
+@click.option("--level", "difficulty", type=click.Choice(DIFFICULTIES), default=None, help="Question level.")
+@click.option("--count", type=click.IntRange(min=1, max=MAX_COUNT), default=DEFAULT_COUNT, show_default=True,
+              help="How many questions.")
+@click.option("--mock", is_flag=True, help="Mock mode: no feedback until the summary, as in a real interview.")
+@click.option("--multiline", is_flag=True, help="Collect each answer until an empty line (for long, pasted answers).")
+@click.option("--jsonl", is_flag=True, help="Print every reply as one JSON line, shaped like the Socket.IO `reply` events.")
+@click.option("--resume", metavar="TOKEN", default=None,
+              help="Continue a saved session (the token printed when it started, or kept by the chat page).")
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="Session store (env INTERVIEWER_DB; default: sqlite:///<data dir>/interviewer.db).")
+@pass_settings
+def chat_command(settings: Settings, seed: int | None, topic: str | None, difficulty: str | None, count: int,
+                 mock: bool, multiline: bool, jsonl: bool, resume: str | None, db_url: str | None) -> None:
+    """Practise an interview in the terminal (works with piped stdin; Ctrl-C or EOF ends with the summary).
+
+    Every turn is saved to the session store, so the session can be resumed (--resume) and reviewed
+    (`interviewer report`, or its scorecard page in the browser).
+    """
+    _ready(settings)
+    store = _open_store(db_url or settings.db_url, required=resume is not None)
+    services = open_services(settings)
+    config = Config(topic=topic, difficulty=difficulty, count=count, mode="mock" if mock else "practice",
+                    answer_mode="lines" if multiline else "auto",
+                    seed=seed if seed is not None else secrets.randbelow(2**31))
+    state, record = None, None
+    if resume is not None:
+        record = store.session_by_token(resume.strip())
+        if record is None:
+            raise InputError("no saved session has that token; check it, or start a new one without --resume")
+        state = State.from_dict(record.state)
+        config = state.config
+        replay(store.transcript(record.id), sys.stdout, jsonl=jsonl)
+    interactive = sys.stdin.isatty() and not jsonl
+    lines = prompt_lines() if interactive else sys.stdin
+    recorder = Recorder(store, config, lambda m: click.echo(m, err=True), session=record)
+    try:
+        chat(services.interviewer(), config, lines, sys.stdout, jsonl=jsonl, echo=not interactive,
+             state=state, on_step=recorder)
+    finally:
+        services.close()
+        if store is not None:
+            store.close()
+
+
+def _open_store(url: str, required: bool) -> Store | None:
+    """Open the session store; without one a new terminal session still runs, unsaved."""
+    try:
+        return Store.open(url)
+    except StoreError as exc:
+        if required:
+            raise
+        _warn(f"{exc} This session will not be saved.")
+        return None
+
+
+# --------------------------------------------------------------------------- report
+
+
+@main.command("report")
+@click.argument("session_id")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="md", show_default=True,
+              help="Markdown, JSON or a standalone HTML page (charts included).")
+@click.option("--output", "-o", metavar="FILE", default=None, help="Write to FILE instead of stdout.")
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="Session store (env INTERVIEWER_DB; default: sqlite:///<data dir>/interviewer.db).")
+@pass_settings
+def report_command(settings: Settings, session_id: str, fmt: str, output: str | None, db_url: str | None) -> None:
+    """Export one session's scorecard: every question with the answer, grade, concepts and delivery."""
+    with Store.open(db_url or settings.db_url) as store:
+        record = store.session(session_id)
+        if record is None:
+            raise InputError(f"there is no session {session_id!r} in {store.where}")
+        bank = Bank.load(settings.bank_path) if settings.bank_path.exists() else None
+        text = export(report_from_store(store, record, bank), fmt)
+    if output is None:
+        click.echo(text)
+        return
+    try:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {output} ({exc.strerror or exc})") from exc
+    click.echo(f"wrote {output}", err=True)
+
+
+# --------------------------------------------------------------------------- serve
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (0.0.0.0 opens it to the network: put a proxy with HTTPS in front).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=5000, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="Session store (env INTERVIEWER_DB; default: sqlite:///<data dir>/interviewer.db).")
+@click.option("--message-queue", metavar="URL", default=None,
+              help="Message queue shared by several server processes, e.g. redis://localhost:6379/0 "
+                   "(env INTERVIEWER_MESSAGE_QUEUE).")
+@click.option("--seed", type=int, default=None,
+              help="Give every session the same question order (demos and tests); default: each its own.")
+@pass_settings
+def serve_command(settings: Settings, host: str, port: int, db_url: str | None, message_queue: str | None,
+                  seed: int | None) -> None:
+    """Serve the chat page and the Socket.IO interview on http://HOST:PORT.
+
+    Builds the index first if it is missing; prints the URL once the server is listening.
+    """
+    import errno
+    import logging
+    import re
+    import socket
+
+    from werkzeug.serving import make_server
+
+    from interviewer.server import create_app
+
+    try:
+        # Bind first: a busy port is our `Error: …` before any work (werkzeug would print its own
+        # text and exit); the URL is printed only once the app is ready behind it.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.create_server((host, port), family=family, backlog=1024)
+    except (OSError, OverflowError) as exc:
+        busy = getattr(exc, "errno", None) == errno.EADDRINUSE
+        reason = re.sub(r" \(while attempting to bind.*\)$", "", str(getattr(exc, "strerror", None) or exc))
+        raise InputError(f"cannot listen on {host}:{port} ({reason})"
+                         + ("; another program uses that port: stop it or pick another --port" if busy else "")) from exc
+    with listener:
+        _ready(settings)
+        app = create_app({"DATA_DIR": settings.data_dir, "CORPUS_DIR": settings.corpus_dir,
+                          "DB_URL": db_url or settings.db_url,
+                          "MESSAGE_QUEUE": message_queue or settings.message_queue, "SEED": seed})
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+        server = make_server(host, port, app, threaded=True, fd=listener.fileno())
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving on http://{shown}:{server.port}", nl=True)
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,66 @@
+"""Choosing the next question: on topic, at the level asked, never twice, a mix of kinds."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from interviewer.dialogue.state import State
+from interviewer.errors import InputError
+from interviewer.records import Question
+
+
+class Planner:
+    """Pick questions from the bank for a session."""
+
+    def __init__(self, bank, *, pool_size: int = 12):
+        """`pool_size`: how many of the most relevant questions on a topic are in play for the kind mix."""
+        self.bank = bank
+        self.pool_size = pool_size
+
+    def next_question(self, state: State, rng: random.Random) -> tuple[Question | None, str | None]:
+        """Return the next question and, if the choice had to be relaxed, a notice saying how."""
+        config = state.config
+        topic = None if config.topic in (None, "surprise") else config.topic
+        exclude = set(state.asked)
+        tries = [(topic, config.difficulty, None)]
+        if config.difficulty:
+            tries.append((topic, None, f"I'm out of {config.difficulty} questions on {topic or 'this'}; "
+                                       "here's one at another level."))
+        if topic:
+            tries.append((None, config.difficulty, f"I'm out of questions on {topic}; here's one from another area."))
+            tries.append((None, None, f"I'm out of questions on {topic}; here's one from another area."))
+        for t, level, notice in tries:
+            filed = self._filed_under(t, level, exclude)
+            if filed:
+                # A topic of the bank's own: every question filed under it is on topic, so any may come.
+                return self._mix(filed, state, rng, ranked=False), notice
+            try:
+                candidates = self.bank.select(topic=t, difficulty=level, exclude=exclude)
+            except InputError:
+                candidates = []
+            if candidates:
+                return self._mix(candidates, state, rng, ranked=t is not None), notice
+        return None, None
+
+    def _filed_under(self, topic: str | None, level: str | None, exclude: set[str]) -> list[Question]:
+        """Return the questions the bank files under `topic`, when it is one of the bank's topics."""
+        if topic is None or topic not in self.bank.topics():
+            return []
+        return [q for q in self.bank.select(difficulty=level, exclude=exclude) if q.topic == topic]
+
+    def _mix(self, candidates: list[Question], state: State, rng: random.Random, ranked: bool) -> Question:
+        """Prefer the kind asked least so far; on free-text topics one of the three most relevant such questions."""
+        pool = candidates[: self.pool_size] if ranked else candidates
+        used = Counter(self.bank.get(qid).kind for qid in state.asked if _known(self.bank, qid))
+        least = min(used[q.kind] for q in pool)
+        pool = [q for q in pool if used[q.kind] == least]
+        return rng.choice(pool[:3] if ranked else pool)
+
+
+def _known(bank, question_id: str) -> bool:
+    try:
+        bank.get(question_id)
+        return True
+    except InputError:
+        return False

@@ -1,0 +1,143 @@
+"""The interview state: plain frozen records that round-trip through JSON, so a session can be
+saved with every turn and resumed in another process."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+PHASES = ("setup", "asking", "answering", "clarify", "followup", "ended")
+MODES = ("practice", "mock")
+ANSWER_MODES = ("auto", "lines")
+LEVELS = ("easy", "medium", "hard")
+
+DEFAULT_COUNT = 5
+MAX_COUNT = 20
+
+
+@dataclass(frozen=True)
+class Config:
+    """How the candidate wants the interview: topic, level, length and mode."""
+
+    topic: str | None = None  # None: ask during set-up; "surprise": any topic
+    difficulty: str | None = None  # None: a mix of levels
+    count: int = DEFAULT_COUNT
+    mode: str = "practice"  # practice: feedback after each answer; mock: all feedback at the end
+    answer_mode: str = "auto"  # auto: a full message is an answer; lines: collect until an empty line
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One graded answer to a question."""
+
+    answer: str
+    scorecard: dict[str, Any]
+    hints: int = 0
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The follow-up probe on a missed concept, and the candidate's answer to it."""
+
+    prompt: str
+    concept: str
+    reference: str
+    share: float  # the concept's share of the question's total concept weight
+    answer: str | None = None
+    scorecard: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything about one asked question: attempts, follow-up, whether it was skipped."""
+
+    question_id: str
+    number: int
+    attempts: tuple[Attempt, ...] = ()
+    follow_up: FollowUp | None = None
+    skipped: bool = False
+    hints: int = 0
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.attempts)
+
+    @property
+    def score(self) -> float:
+        """Return the latest attempt's score plus credit earned on the follow-up probe."""
+        if not self.attempts:
+            return 0.0
+        base = float(self.attempts[-1].scorecard["score"])
+        fu = self.follow_up
+        credit = fu.share * float(fu.scorecard["score"]) if fu and fu.scorecard else 0.0
+        return round(min(1.0, base + credit), 3)
+
+    @property
+    def grade(self) -> float:
+        """Return the latest attempt's grade plus the follow-up credit in grade points."""
+        if not self.attempts:
+            return 0.0
+        base = float(self.attempts[-1].scorecard["grade"])
+        fu = self.follow_up
+        credit = 5.0 * fu.share * float(fu.scorecard["score"]) if fu and fu.scorecard else 0.0
+        return round(min(5.0, base + credit), 1)
+
+
+@dataclass(frozen=True)
+class State:
+    """Where the interview stands: the phase, the open question, the draft answer, the results."""
+
+    config: Config = field(default_factory=Config)
+    phase: str = "setup"
+    asked: tuple[str, ...] = ()  # question ids in the order they were asked
+    current: str | None = None  # the open question's id
+    number: int = 0  # the open question's number, 1-based
+    draft: tuple[str, ...] = ()  # parts of an answer not yet submitted
+    hints: int = 0  # hints taken on the open question
+    revealed: tuple[str, ...] = ()  # concepts (or options) the hints revealed
+    pending: str | None = None  # a message waiting for "question or answer?"
+    back_to: str | None = None  # the phase to return to once the pending message is resolved
+    retrying: bool = False  # the open question is a retry of an answered one
+    results: tuple[Result, ...] = ()
+    turn: int = 0
+    asked_at: float | None = None
+    started_at: float | None = None
+
+    def evolve(self, **changes: Any) -> State:
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
+
+    def result_for(self, question_id: str | None) -> Result | None:
+        """Return the latest result recorded for a question."""
+        return next((r for r in reversed(self.results) if r.question_id == question_id), None)
+
+    def with_result(self, result: Result) -> State:
+        """Return a copy with a question's result added or replaced."""
+        others = tuple(r for r in self.results if r.question_id != result.question_id)
+        ordered = sorted(others + (result,), key=lambda r: r.number)
+        return replace(self, results=tuple(ordered))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the state as JSON-ready data."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> State:
+        """Rebuild a state from `to_dict` output."""
+        results = []
+        for r in data.get("results", ()):
+            fu = r.get("follow_up")
+            results.append(Result(
+                question_id=r["question_id"],
+                number=int(r["number"]),
+                attempts=tuple(Attempt(**a) for a in r.get("attempts", ())),
+                follow_up=FollowUp(**fu) if fu else None,
+                skipped=bool(r.get("skipped")),
+                hints=int(r.get("hints", 0)),
+            ))
+        fields = {k: v for k, v in data.items() if k not in ("config", "results")}
+        for key in ("asked", "draft", "revealed"):
+            fields[key] = tuple(fields.get(key, ()))
+        return cls(config=Config(**data.get("config", {})), results=tuple(results), **fields)

@@ -1,0 +1,302 @@
+"""Match an answer against a reference's concepts: canonical terms, typos, joined words, proximity.
+
+Everything here is linear in the answer's length: one pass to read the answer into canonical tokens
+with their word positions, then each concept alias looks its terms up in a position index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from rapidfuzz import fuzz, process
+
+from interviewer.grading.aliases import SynonymTable, canonicalize, terms_of
+from interviewer.records import Concept
+from interviewer.text import NUMBER_WORDS, Spoken, Word, normalise_spoken, stem, word_terms, words
+
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+
+
+@dataclass(frozen=True)
+class ReferenceModel:
+    """What grading needs to know about one reference, computed once and reused for every answer."""
+
+    concepts: tuple[Concept, ...]
+    aliases: tuple[tuple[tuple[str, ...], ...], ...]  # per concept: canonical term tuples of its wordings
+    term_weights: Mapping[str, float]  # canonical reference terms (soft overlap)
+    question_terms: frozenset[str]  # canonical terms of the question
+    question_words: frozenset[str]  # canonical and plain terms of the question (restating checks)
+    known: frozenset[str]  # raw pipeline terms of the reference, its concepts and the question
+    surface: Mapping[str, tuple[str, ...]]  # surface words of 5+ letters → their terms (typo targets)
+    joined: Mapping[str, tuple[str, ...]]  # stem of two words written as one → the two words' terms
+    prefixes: frozenset[str]  # first three letters of reference words (cheap filter for joins)
+    content_words: int  # content words of the reference
+    words: int  # all words of the reference
+    weight: Callable[[str], float]
+    on_topic: frozenset[str]  # every canonical term of the reference, its concepts and the question
+    heaviest: tuple[float, ...] = ()  # the reference terms' weights, heaviest first
+
+    def overlap_mass(self, top: int) -> float:
+        """Return the summed weight of the `top` heaviest reference terms."""
+        return sum(self.heaviest[:top])
+
+
+def build_reference_model(
+    concepts: tuple[Concept, ...],
+    reference: str,
+    question: str,
+    synonyms: SynonymTable,
+    weight: Callable[[str], float],
+) -> ReferenceModel:
+    """Precompute the canonical wordings, weights and typo targets of a reference."""
+    ref_words = words(reference)
+    raw_terms = [t for w in ref_words for t in word_terms(w.text)]
+    alias_terms = []
+    texts = [reference, question]
+    for c in concepts:
+        forms = []
+        for wording in (c.label, *c.aliases):
+            key = synonyms.canonical(terms_of(wording))
+            if key and key not in forms:
+                forms.append(key)
+            texts.append(wording)
+        alias_terms.append(tuple(forms))
+    known: set[str] = set()
+    surface: dict[str, tuple[str, ...]] = {}
+    pairs: dict[str, tuple[str, ...]] = {}
+    for text in texts:
+        ws = words(text)
+        for i, w in enumerate(ws):
+            terms = word_terms(w.text)
+            known.update(terms)
+            if terms and len(w.text) >= 5 and not w.text.isdigit():
+                surface.setdefault(w.text, terms)
+            if i + 1 < len(ws):
+                nxt = ws[i + 1]
+                both = terms + word_terms(nxt.text)
+                if both and text[w.end : nxt.start] in (" ", "-"):
+                    # "twophase", "pubsub": an answer may write two reference words as one.
+                    pairs.setdefault(stem(w.text + nxt.text), both)
+                    pairs.setdefault(stem(_digits(w.text) + nxt.text), both)
+    canon_terms = synonyms.canonical(tuple(raw_terms))
+    term_weights: dict[str, float] = {}
+    for t in canon_terms:
+        term_weights[t] = weight(t)
+    question_terms = frozenset(synonyms.canonical(terms_of(question)))
+    return ReferenceModel(
+        concepts=concepts,
+        aliases=tuple(alias_terms),
+        term_weights=term_weights,
+        question_terms=question_terms,
+        question_words=question_terms | frozenset(terms_of(question)),
+        known=frozenset(known),
+        surface=surface,
+        joined={k: v for k, v in pairs.items() if k not in known},
+        prefixes=frozenset(w[:3] for w in surface),
+        content_words=sum(1 for w in ref_words if word_terms(w.text)),
+        words=len(ref_words),
+        weight=weight,
+        on_topic=frozenset(term_weights) | question_terms | {t for forms in alias_terms for f in forms for t in f},
+        heaviest=tuple(sorted(term_weights.values(), reverse=True)),
+    )
+
+
+def _digits(word: str) -> str:
+    return NUMBER_WORDS.get(word, word)
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """An answer read into canonical tokens, with where each token came from."""
+
+    spoken: Spoken
+    text: str  # the answer with fillers and repeats taken out
+    words: tuple[Word, ...]
+    positions: Mapping[str, tuple[int, ...]]  # canonical token → word indices
+    content: tuple[tuple[str, int], ...]  # the canonical tokens in order (typo-corrected), with word index
+    sentences: tuple[tuple[int, int, int, int], ...]  # (first word, end word, words, function words)
+    corrections: Mapping[str, str]  # answer word → the reference word it was read as
+
+
+def read_answer(
+    answer: str,
+    ref: ReferenceModel,
+    synonyms: SynonymTable,
+    *,
+    is_word: Callable[[str], bool] = lambda stem_: False,
+    typo_min_length: int = 5,
+    typo_ratio_short: float = 90,
+    typo_ratio_long: float = 85,
+    typo_long_from: int = 8,
+) -> AnswerModel:
+    """Normalise a spoken answer and read it into canonical tokens, tolerating typos and joins."""
+    spoken = normalise_spoken(answer)
+    text = spoken.text
+    ws = tuple(words(text))
+    tokens: list[tuple[str, int]] = []
+    extras: list[tuple[str, int]] = []
+    corrections: dict[str, str] = {}
+    decided: dict[str, tuple[str, ...]] = {}
+    targets = list(ref.surface)
+    known, joined, prefixes = ref.known, ref.joined, ref.prefixes
+    for i, w in enumerate(ws):
+        word = w.text
+        terms = decided.get(word)
+        if terms is None:
+            terms = word_terms(word)
+            if not terms and word == "one" and "1" in known:
+                # "one" is no index term (usually a pronoun), but it is the count when the reference says 1.
+                terms = ("1",)
+            elif terms and len(word) >= typo_min_length and not all(t in known for t in terms):
+                split = joined.get(stem(word))
+                if split is not None:
+                    terms = split
+                elif targets and not word.isdigit() and not is_word(terms[0]):
+                    # Only a word the corpus never uses can be a typo: "synchronous" is a word, not a
+                    # misspelt "asynchronous".
+                    cutoff = typo_ratio_long if len(word) >= typo_long_from else typo_ratio_short
+                    best = process.extractOne(word, targets, scorer=fuzz.ratio, score_cutoff=cutoff)
+                    if best is not None and not _negation_of(word, best[0]):
+                        corrections[word] = best[0]
+                        terms = ref.surface[best[0]]
+            decided[word] = terms
+        tokens.extend((t, i) for t in terms)
+        if i + 1 < len(ws) and word[:3] in prefixes:
+            nxt = ws[i + 1]
+            if text[w.end : nxt.start] in (" ", "-", ""):
+                glued = stem(word + nxt.text)
+                if glued in known and glued not in terms:
+                    # "fail over" for "failover", "time out" for "timeout".
+                    extras.append((glued, i))
+    content = canonicalize(tokens, synonyms)
+    # The words as said count too, not only their canonical rewrite: "read uncommitted reads" holds
+    # the synonym "uncommitted read" (→ dirty read) and still says "read uncommitted".
+    allt = content + canonicalize(extras, synonyms) + tokens + extras
+    positions: dict[str, list[int]] = {}
+    for t, i in allt:
+        if i not in positions.get(t, ()):
+            positions.setdefault(t, []).append(i)
+    return AnswerModel(
+        spoken=spoken,
+        text=text,
+        words=ws,
+        positions={t: tuple(p) for t, p in positions.items()},
+        content=tuple(content),
+        sentences=_sentences(text, ws),
+        corrections=corrections,
+    )
+
+
+_NEGATIONS = ("a", "an", "un", "in", "im", "non", "dis", "de", "anti", "ir", "il")
+
+
+def _negation_of(a: str, b: str) -> bool:
+    """Tell whether two words differ only by a negating prefix ("synchronous"/"asynchronous")."""
+    short, long = sorted((a, b), key=len)
+    return any(long == p + short or long == p + "-" + short for p in _NEGATIONS)
+
+
+def _sentences(text: str, ws: Sequence[Word]) -> tuple[tuple[int, int, int, int], ...]:
+    """Split the answer's words into sentences: (first, end, words, function words)."""
+    out = []
+    start = 0
+    function = 0
+    for i, w in enumerate(ws):
+        if not word_terms(w.text):
+            function += 1
+        end_here = i + 1 == len(ws) or bool(_SENTENCE_END.search(text[w.end : ws[i + 1].start]))
+        if end_here:
+            out.append((start, i + 1, i + 1 - start, function))
+            start, function = i + 1, 0
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ConceptMatch:
+    """How well one concept is covered: credit 0..1, and the answer words that earned it."""
+
+    credit: float
+    evidence: str
+    first: int  # word index where the evidence starts (-1: none)
+    last: int
+
+
+def match_concept(
+    forms: Sequence[tuple[str, ...]],
+    answer: AnswerModel,
+    weight: Callable[[str], float],
+    *,
+    window_per_term: float = 4,
+    scattered_credit: float = 0.7,
+    missing_head_credit: float = 0.5,
+) -> ConceptMatch:
+    """Return the best credit any wording of a concept earns in the answer, and the words that earned it."""
+    best = ConceptMatch(0.0, "", -1, -1)
+    positions = answer.positions
+    for form in forms:
+        terms = list(dict.fromkeys(form))
+        total = sum(weight(t) for t in terms)
+        present = [t for t in terms if t in positions]
+        if not present or total <= 0:
+            continue
+        credit = sum(weight(t) for t in present) / total
+        if len(terms) > 1 and max(terms, key=weight) not in present:
+            # A phrase is about its most telling word: "stale data" without "stale" is not covered.
+            credit *= missing_head_credit
+        if credit <= best.credit:
+            continue
+        if len(present) == 1:
+            p = positions[present[0]][0]
+            lo, hi = p, p
+        else:
+            lo, hi = _window([positions[t] for t in present])
+            if hi - lo + 1 > window_per_term * len(terms) + 2:
+                credit *= scattered_credit
+                if credit <= best.credit:
+                    continue
+        best = ConceptMatch(credit, _evidence(answer, lo, hi, present), lo, hi)
+    return best
+
+
+def _window(lists: Sequence[Sequence[int]]) -> tuple[int, int]:
+    """Return the smallest span of word positions that holds one position of every list."""
+    events = sorted((p, k) for k, ps in enumerate(lists) for p in ps)
+    need = len(lists)
+    counts = [0] * need
+    have = 0
+    best = (events[0][0], events[-1][0])
+    left = 0
+    for right, (p, k) in enumerate(events):
+        if counts[k] == 0:
+            have += 1
+        counts[k] += 1
+        while have == need:
+            lp, lk = events[left]
+            if p - lp < best[1] - best[0]:
+                best = (lp, p)
+            counts[lk] -= 1
+            if counts[lk] == 0:
+                have -= 1
+            left += 1
+    return best
+
+
+def _evidence(answer: AnswerModel, lo: int, hi: int, present: Sequence[str]) -> str:
+    """Quote the answer words that matched: the span if short, else the matched words."""
+    ws = answer.words
+    if hi - lo < 12:
+        return answer.text[ws[lo].start : ws[hi].end]
+    hits = sorted({answer.positions[t][0] for t in present})
+    return " … ".join(answer.text[ws[i].start : ws[i].end] for i in hits)
+
+
+def in_bare_list(answer: AnswerModel, match: ConceptMatch, *, function_share: float, min_terms: int) -> bool:
+    """Tell whether a match lies in a sentence that is a bare list of terms (few function words)."""
+    if match.first < 0:
+        return False
+    for first, end, n, function in answer.sentences:
+        if first <= match.first < end:
+            return n - function >= min_terms and function < function_share * n
+    return False

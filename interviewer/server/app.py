@@ -1,0 +1,144 @@
+"""The app factory: settings in one place, the shared services and store opened once per process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import socketio as socketio_lib
+from flask import Flask
+from flask_socketio import SocketIO
+
+from interviewer.config import Settings, bundled, load_settings
+from interviewer.dialogue import Interviewer
+from interviewer.report import TEMPLATE_FILTERS
+from interviewer.server.chat import Hub
+from interviewer.services import Services, open_services
+
+socketio = SocketIO()
+
+# Every setting of the app, with its default; `create_app({...})` overrides any of them.
+DEFAULTS: dict[str, Any] = {
+    "DATA_DIR": None,  # None: env INTERVIEWER_DATA, then .interviewer/
+    "CORPUS_DIR": None,  # None: env INTERVIEWER_CORPUS, then the bundled corpus
+    "DB_URL": None,  # None: env INTERVIEWER_DB, then sqlite:///<data dir>/interviewer.db
+    "MESSAGE_QUEUE": None,  # e.g. redis://localhost:6379/0 to run several server processes
+    # The queue's channel: None is env INTERVIEWER_MESSAGE_CHANNEL, then Flask-SocketIO's default.
+    # Processes of one deployment share it; another deployment (or test run) on the same Redis
+    # picks its own, since Redis pub/sub channels ignore the database number in the URL.
+    "MESSAGE_CHANNEL": None,
+    "MAX_MESSAGE_BYTES": 8 * 1024,  # longer chat messages are refused with a notice
+    # Socket.IO packets above this are dropped by the transport itself; the page never sends
+    # more than MAX_MESSAGE_BYTES, so this only stops abuse.
+    "MAX_PACKET_BYTES": 256 * 1024,
+    "RATE_LIMIT": 5.0,  # events per second per connection, on average…
+    "RATE_BURST": 10,  # …with bursts of this many
+    "SEED": None,  # None: each session draws its own question order; an int fixes it (tests)
+    "SECRET_KEY": None,  # None: a fresh random key per process (the app keeps no signed cookies)
+    "STORE_OPTIONS": {},  # keyword arguments for Store.open (retries, busy_timeout, …)
+    # True behind HTTPS: session cookies are then sent over HTTPS only. None: env
+    # INTERVIEWER_COOKIE_SECURE ("1"/"true"), else False.
+    "COOKIE_SECURE": None,
+    "TESTING": False,
+}
+
+
+@dataclass
+class Backend:
+    """What the app holds for its requests and sockets: settings, services, store and the hub."""
+
+    settings: Settings
+    services: Services
+    store: Any
+    hub: Hub
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the Flask app and bind the Socket.IO server to it; `config` overrides DEFAULTS."""
+    from interviewer.server import pages, sockets  # noqa: F401  (registers the handlers)
+    from interviewer.store import Store
+
+    web = bundled("web")
+    app = Flask("interviewer", template_folder=str(web / "templates"), static_folder=str(web / "static"),
+                static_url_path="/static")
+    app.config.update(DEFAULTS)
+    app.config.update(config or {})
+    if app.config["COOKIE_SECURE"] is None:
+        app.config["COOKIE_SECURE"] = os.environ.get("INTERVIEWER_COOKIE_SECURE", "").lower() in ("1", "true", "yes")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_PACKET_BYTES"]
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)
+
+    settings = load_settings(data_dir=app.config["DATA_DIR"], corpus_dir=app.config["CORPUS_DIR"],
+                             db_url=app.config["DB_URL"], message_queue=app.config["MESSAGE_QUEUE"])
+    services = open_services(settings, notice=logging.getLogger(__name__).info)
+    store = Store.open(settings.db_url, **app.config["STORE_OPTIONS"])
+    engine = Interviewer(services.bank, services.search, services.grader)
+    hub = Hub(engine, store, max_message_bytes=app.config["MAX_MESSAGE_BYTES"],
+              rate=app.config["RATE_LIMIT"], burst=app.config["RATE_BURST"], seed=app.config["SEED"])
+    app.extensions["interviewer"] = Backend(settings, services, store, hub)
+    app.register_blueprint(pages.bp)
+
+    queue = settings.message_queue
+    channel = app.config["MESSAGE_CHANNEL"] or os.environ.get("INTERVIEWER_MESSAGE_CHANNEL") or "flask-socketio"
+    # init_app keeps options between calls on the one module-level SocketIO; pass every option
+    # so one app's message queue never leaks into the next app made in the same process.
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=queue,
+        channel=channel,
+        **({} if queue else {"client_manager": socketio_lib.Manager()}),
+        cors_allowed_origins=None,  # same origin only
+        manage_session=False,
+        # One connection's events run one at a time, in the order sent: "my answer" then "done".
+        async_handlers=False,
+        max_http_buffer_size=app.config["MAX_PACKET_BYTES"],
+        logger=False,
+        engineio_logger=False,
+    )
+    _quiet_library_loggers()
+    return app
+
+
+class _OneLineForClientGarbage(logging.Filter):
+    """Log a client's malformed packet as one warning line, not an ERROR with a traceback.
+
+    The Socket.IO libraries log `exception()` when a frame from a client cannot be decoded, before
+    any handler of ours runs; anyone could fill the log with tracebacks that way. Our own handlers
+    catch and log their errors themselves, so these records only ever come from bad input.
+    """
+
+    MESSAGES = frozenset({"message handler error", "Unknown receive error"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.getMessage() in self.MESSAGES:
+            exc = record.exc_info[1]
+            self._one_line(record, f"{type(exc).__name__}: {exc}")
+        elif record.name == "werkzeug" and "Error on request:" in str(record.msg):
+            # A frame Engine.IO cannot decode escapes to the WSGI server, which logs the whole
+            # traceback in the message; Flask handles every error of our own routes before that.
+            self._one_line(record, str(record.msg).strip().splitlines()[-1])
+        return True
+
+    @staticmethod
+    def _one_line(record: logging.LogRecord, what: str) -> None:
+        record.msg, record.args = "dropped a malformed packet from a client (%.200s)", (what,)
+        record.exc_info = record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+
+
+def _quiet_library_loggers() -> None:
+    for name in ("engineio.server", "socketio.server", "werkzeug"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _OneLineForClientGarbage) for f in logger.filters):
+            logger.addFilter(_OneLineForClientGarbage())
+
+
+def backend(app: Flask) -> Backend:
+    """Return what `create_app` opened for this app."""
+    return app.extensions["interviewer"]

@@ -1,0 +1,130 @@
+"""What the chat server accepts: payload checks and the per-connection rate limit (pure, no Flask)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from interviewer.dialogue.state import LEVELS, MAX_COUNT
+from interviewer.errors import InputError
+
+# A topic is free text ("leader election"); anything longer than this is not a topic.
+MAX_TOPIC_CHARS = 80
+# Tokens are secrets.token_urlsafe(32): 43 characters. Anything far longer is not a token.
+MAX_TOKEN_CHARS = 128
+
+# JSON may carry half of a UTF-16 surrogate pair (an emoji cut in two by a client); Python keeps it
+# as a lone surrogate, which neither the engine nor the database can encode.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+START_FIELDS = ("token", "topic", "difficulty", "count")
+MESSAGE_FIELDS = ("text",)
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """A checked `start` payload."""
+
+    token: str | None = None
+    topic: str | None = None
+    difficulty: str | None = None
+    count: int | None = None
+
+
+def _fields(payload: Any, allowed: tuple[str, ...], event: str) -> dict[str, Any]:
+    if payload is None:
+        return {}
+    if not isinstance(payload, dict):
+        raise InputError(f"`{event}` takes an object like {{{', '.join(repr(f) for f in allowed)}}}, "
+                         f"not {_kind(payload)}.")
+    extra = sorted(str(k) for k in payload if k not in allowed)
+    if extra:
+        raise InputError(f"`{event}` does not take {', '.join(repr(k) for k in extra)}; "
+                         f"it takes {', '.join(repr(f) for f in allowed)}.")
+    return payload
+
+
+def _kind(value: Any) -> str:
+    return {str: "a string", int: "a number", float: "a number", bool: "true/false", list: "a list",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def check_start(payload: Any) -> StartRequest:
+    """Return the `start` request in a payload, or raise InputError saying what is wrong with it."""
+    data = _fields(payload, START_FIELDS, "start")
+    token = data.get("token")
+    if token is not None and (not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS):
+        raise InputError("`token` must be the session token string the server gave you.")
+    topic = data.get("topic")
+    if topic is not None:
+        if not isinstance(topic, str):
+            raise InputError(f"`topic` must be a string, not {_kind(topic)}.")
+        topic = " ".join(_LONE_SURROGATE.sub("\ufffd", topic).split())
+        if len(topic) > MAX_TOPIC_CHARS:
+            raise InputError(f"`topic` is too long ({len(topic)} characters; at most {MAX_TOPIC_CHARS}).")
+    difficulty = data.get("difficulty")
+    if difficulty is not None and difficulty not in LEVELS:
+        raise InputError(f"`difficulty` must be one of {', '.join(LEVELS)}.")
+    count = data.get("count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT):
+        raise InputError(f"`count` must be a whole number from 1 to {MAX_COUNT}.")
+    return StartRequest(token=token or None, topic=topic or None, difficulty=difficulty, count=count)
+
+
+def check_message(payload: Any, max_bytes: int) -> str:
+    """Return the text of a `message` payload, or raise InputError saying what is wrong with it."""
+    if isinstance(payload, str):
+        # A bare string is what `socket.send("…")` sends; accept it rather than puzzle the sender.
+        payload = {"text": payload}
+    data = _fields(payload, MESSAGE_FIELDS, "message")
+    if "text" not in data:
+        raise InputError("`message` needs a `text` field: {\"text\": \"your answer\"}.")
+    text = data["text"]
+    if not isinstance(text, str):
+        raise InputError(f"`text` must be a string, not {_kind(text)}.")
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > max_bytes:
+        raise TooLong(size, max_bytes)
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+class TooLong(InputError):
+    """A message over the size limit."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"That message is {size:,} bytes; the limit is {limit:,}. "
+                         "Send it in parts — I'll keep collecting until you say “done”.")
+        self.size = size
+        self.limit = limit
+
+
+class RateLimiter:
+    """A token bucket: `rate` events a second on average, bursts of up to `burst`."""
+
+    def __init__(self, rate: float = 5.0, burst: int = 10, clock: Callable[[], float] = time.monotonic):
+        """Start full, so a fresh connection may send a burst at once."""
+        self.rate = float(rate)
+        self.burst = float(burst)
+        self.clock = clock
+        self._tokens = self.burst
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        """Take one token if there is one; say whether the event may go ahead."""
+        with self._lock:
+            now = self.clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return True
+            return False
+
+    def wait(self) -> float:
+        """Return how many seconds until the next event would be allowed."""
+        with self._lock:
+            return max(0.0, (1.0 - self._tokens) / self.rate) if self.rate > 0 else float("inf")

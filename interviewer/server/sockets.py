@@ -1,0 +1,66 @@
+"""The Socket.IO handlers: a few lines each around the hub.
+
+Events (namespace "/"; the contract is DESIGN.md's "Socket.IO contract"):
+
+- client → `start` {token?, topic?, difficulty?, count?}
+  server → `session` {session_id, token, resumed}; then, for a new session, its opening `reply`
+  events, or, when a known token resumes one, a single `transcript` event
+  {session_id, phase, turns: [{seq, role: "user"|"interviewer", at, kind, text, ...reply data}]}
+  holding every turn so far in order (a user turn has kind "message"), for the client to rebuild
+  the conversation before it carries on. An unknown token gets a new session whose first reply
+  is a notice saying the old one was not found.
+- client → `message` {text}; server → one or more `reply` {kind, text, ...}, each committed to the
+  store before it is sent. A refused message (too big, too fast, or not saved because the
+  database failed) gets an `error` reply with `retry: true` (and `unsent`: the text, when it is
+  small enough to send back); the interview state has not moved, so sending it again is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import emit
+
+from interviewer.server.app import backend, socketio
+from interviewer.server.chat import Event
+
+log = logging.getLogger(__name__)
+
+
+def _send(events: list[Event]) -> None:
+    for event, data in events:
+        emit(event, data)
+
+
+def _one(args: tuple[Any, ...]) -> Any:
+    # A client may send no data (`emit("start")`) or several arguments; the hub checks the first.
+    return args[0] if len(args) == 1 else (None if not args else list(args))
+
+
+@socketio.on("connect")
+def on_connect(*_auth: Any) -> None:
+    backend(current_app).hub.connect(request.sid)
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_reason: Any) -> None:
+    backend(current_app).hub.disconnect(request.sid)
+
+
+@socketio.on("start")
+def on_start(*args: Any) -> None:
+    _send(backend(current_app).hub.start(request.sid, _one(args)))
+
+
+@socketio.on("message")
+def on_message(*args: Any) -> None:
+    _send(backend(current_app).hub.message(request.sid, _one(args)))
+
+
+@socketio.on_error_default
+def on_error(exc: Exception) -> None:
+    # The hub turns every error into a reply; this only catches bugs in the handlers themselves.
+    log.exception("socket handler failed", exc_info=exc)
+    emit("reply", {"kind": "error", "text": "Sorry — something went wrong on my side. Reload the page to continue."})

@@ -1,0 +1,51 @@
+"""Open everything an interview needs from a data dir: the bank, the search index, the grader."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from interviewer.bank import Bank
+from interviewer.build import Progress, ensure_built
+from interviewer.config import Settings
+from interviewer.dialogue import Interviewer
+from interviewer.grading import Grader
+from interviewer.lexicon import Lexicon
+from interviewer.search import SearchIndex
+
+
+@dataclass
+class Services:
+    """The read-only pieces built from the corpus, opened once per process and shared by sessions."""
+
+    settings: Settings
+    bank: Bank
+    search: SearchIndex
+    lexicon: Lexicon
+    grader: Grader
+
+    def interviewer(self, clock: Callable[[], float] = time.time) -> Interviewer:
+        """Return a dialogue engine over these pieces."""
+        return Interviewer(self.bank, self.search, self.grader, clock=clock)
+
+    def close(self) -> None:
+        """Release the search index."""
+        self.search.close()
+
+
+def open_services(
+    settings: Settings,
+    progress: Progress | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> Services:
+    """Build the data dir if it is missing or damaged, then open its bank, index and lexicon."""
+    ensure_built(settings, progress=progress, notice=notice)
+    lexicon = Lexicon.load(settings.lexicon_path)
+    return Services(
+        settings=settings,
+        bank=Bank.load(settings.bank_path),
+        search=SearchIndex.open(settings.index_dir),
+        lexicon=lexicon,
+        grader=Grader(lexicon),
+    )

@@ -1,0 +1,348 @@
+"""The session store: sessions, turns and scorecards in SQLite (default) or PostgreSQL.
+
+Every write is one short transaction, retried on transient errors (a locked file, a dropped
+connection) and reported as a StoreError that says what happened when it keeps failing. A failed
+write leaves the database as it was, so the caller can send the same call again later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool, StaticPool
+
+from interviewer.errors import StoreError
+from interviewer.store import schema
+from interviewer.store.faults import Fault, classify, explain
+from interviewer.store.records import ScorecardRow, SessionRecord, Turn
+from interviewer.store.rows import (as_data, clean, digest, dumps, insert_turns, now, plausible_token, reply_row,
+                                    same_token, session_record, summarise, user_row)
+from interviewer.store.schema import scorecards, sessions, turns
+from interviewer.store.sqlite import FileGuard, Gate, memory_connection
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Any key for PostgreSQL's advisory lock that serialises schema migrations of concurrent starts.
+_MIGRATION_LOCK = 7_300_451
+# Tokens handed to sessions() per query (SQLite caps bound parameters; a history is short anyway).
+_TOKENS_PER_QUERY = 500
+
+
+class Store:
+    """Sessions, their turns and scorecards, in any SQLAlchemy database; safe to share between threads."""
+
+    def __init__(self, url: str, *, retries: int = 3, retry_delay: float = 0.05, busy_timeout: float = 5.0,
+                 synchronous: str = "NORMAL", pool_size: int = 10, max_overflow: int = 20,
+                 connect_timeout: float = 5.0) -> None:
+        """Connect to `url`, then create or migrate its schema.
+
+        retries: further tries of a write after a transient error, `retry_delay` seconds apart,
+        doubling each time. busy_timeout: seconds SQLite waits for a lock before calling it locked.
+        synchronous: SQLite's fsync policy; NORMAL in WAL mode loses no committed turn when the
+        process dies, only (possibly the last few) on power loss — FULL closes that too, at ~2× the cost.
+        """
+        self.url = url
+        self.retries = max(0, int(retries))
+        self.retry_delay = retry_delay
+        self.busy_timeout = busy_timeout
+        self._guard: FileGuard | None = None
+        # SQLite allows one writer at a time: queue this process's writers on a lock rather than
+        # on SQLite's busy-wait, and let the file guard swap the file only when nobody is inside.
+        self._writer = threading.RLock()
+        self._gate = Gate()
+        self._serial = False  # every call under the writer lock (one shared in-memory connection)
+        self.engine = self._engine(url, synchronous=synchronous, pool_size=pool_size,
+                                   max_overflow=max_overflow, connect_timeout=connect_timeout)
+        try:
+            self._write(self._migrate, saving=False)
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def open(cls, url: str, **kw: Any) -> Store:
+        """Connect to `url` and create or migrate its schema; raise StoreError when that cannot be done."""
+        return cls(url, **kw)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every connection (first putting back a database file deleted since the last call)."""
+        if self._guard is not None and self._guard.keeper is not None and self._guard.problem(False) == "missing":
+            try:
+                self._check(writing=False)
+            except StoreError as exc:
+                log.error("store: %s", exc)
+        self.engine.dispose()
+        if self._guard is not None:
+            self._guard.close()
+
+    # ------------------------------------------------------------------ writes
+
+    def create_session(self, config: Mapping[str, Any], state: Mapping[str, Any], replies: Iterable[Any],
+                       client: str | None = None) -> SessionRecord:
+        """Start a session with a fresh id and token, its opening replies saved as its first turns."""
+        config, state = as_data(config), as_data(state)
+        rows = [reply_row(r) for r in replies]
+        summary = summarise(state)
+        config_json, state_json = dumps(config), dumps(state)
+        sid, token = secrets.token_urlsafe(12), secrets.token_urlsafe(32)
+        at = now()
+        values = dict(id=sid, token=token, token_hash=digest(token), client=clean(client)[:200] if client else None,
+                      created_at=at, updated_at=at, config=config_json, state=state_json, turns=len(rows),
+                      **summary)
+
+        def work(conn: Connection) -> None:
+            conn.execute(sessions.insert().values(**values))
+            insert_turns(conn, sid, 1, rows, at)
+
+        self._write(work)
+        return SessionRecord(id=sid, token=token, created_at=at, updated_at=at, config=json.loads(config_json),
+                             state=json.loads(state_json), turns=len(rows), client=values["client"], **summary)
+
+    def record_turn(self, session_id: str, text: str | None, replies: Iterable[Any],
+                    state: Mapping[str, Any]) -> int:
+        """Save a user message, the replies to it, their scorecards and the new state in one transaction.
+
+        Return the session's turn count. Raise StoreError (having changed nothing) when it cannot.
+        """
+        state = as_data(state)
+        rows = ([] if text is None else [user_row(text)]) + [reply_row(r) for r in replies]
+        summary = summarise(state)
+        state_json = dumps(state)
+        at = now()
+
+        def work(conn: Connection) -> int:
+            # The UPDATE comes first: it takes the write lock (SQLite) or the row lock (PostgreSQL),
+            # so two writers on one session get dense, distinct turn numbers.
+            last = conn.execute(
+                sessions.update().where(sessions.c.id == session_id)
+                .values(turns=sessions.c.turns + len(rows), state=state_json, updated_at=at, **summary)
+                .returning(sessions.c.turns)
+            ).scalar()
+            if last is None:
+                raise StoreError(f"There is no session {session_id!r} in the database {self.where}; "
+                                 "start a new interview.")
+            insert_turns(conn, session_id, last - len(rows) + 1, rows, at)
+            return int(last)
+
+        return self._write(work)
+
+    # ------------------------------------------------------------------ reads
+
+    def session(self, session_id: str) -> SessionRecord | None:
+        """Return a session by id (no token check: for the owner's own tools, like `report`)."""
+        if not isinstance(session_id, str) or not session_id:
+            return None
+        row = self._read(lambda c: c.execute(sessions.select().where(sessions.c.id == session_id)).first())
+        return session_record(row) if row else None
+
+    def session_by_token(self, token: str | None) -> SessionRecord | None:
+        """Return the session this token opens, or None."""
+        if not plausible_token(token):
+            return None
+        row = self._read(lambda c: c.execute(sessions.select().where(sessions.c.token_hash == digest(token))).first())
+        return session_record(row) if row and same_token(row.token, token) else None
+
+    def authorised(self, session_id: str, token: str | None) -> SessionRecord | None:
+        """Return the session only when `token` is its own, else None."""
+        record = self.session(session_id)
+        return record if record and plausible_token(token) and same_token(record.token, token) else None
+
+    def sessions(self, tokens: Iterable[str]) -> list[SessionRecord]:
+        """Return the sessions these tokens open, newest first (one browser's history)."""
+        if isinstance(tokens, str):
+            tokens = [tokens]
+        wanted = {}
+        for token in tokens or ():
+            if plausible_token(token):
+                wanted[digest(token)] = token
+        hashes = list(wanted)
+        rows = []
+        for i in range(0, len(hashes), _TOKENS_PER_QUERY):
+            query = sessions.select().where(sessions.c.token_hash.in_(hashes[i:i + _TOKENS_PER_QUERY]))
+            rows += self._read(lambda c, q=query: c.execute(q).all())
+        rows = [r for r in rows if same_token(r.token, wanted[r.token_hash])]
+        rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        return [session_record(r) for r in rows]
+
+    def transcript(self, session_id: str) -> list[Turn]:
+        """Return every turn of a session in order."""
+        if not isinstance(session_id, str):
+            return []
+        query = turns.select().where(turns.c.session_id == session_id).order_by(turns.c.seq)
+        return [Turn(seq=r.seq, role=r.role, kind=r.kind, text=r.text, payload=json.loads(r.payload),
+                     created_at=r.created_at) for r in self._read(lambda c: c.execute(query).all())]
+
+    def scorecards(self, session_id: str) -> list[ScorecardRow]:
+        """Return a session's scorecards in the order they were given."""
+        if not isinstance(session_id, str):
+            return []
+        query = scorecards.select().where(scorecards.c.session_id == session_id).order_by(scorecards.c.seq)
+        return [ScorecardRow(seq=r.seq, question_id=r.question_id, score=r.score, grade=r.grade,
+                             payload=json.loads(r.payload), created_at=r.created_at)
+                for r in self._read(lambda c: c.execute(query).all())]
+
+    def schema_version(self) -> int:
+        """Return the schema version the database holds."""
+        return self._read(schema.stored_version)
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def where(self) -> str:
+        """Name the database for messages: its file, or its URL without the password."""
+        if self._guard is not None:
+            return str(self._guard.path)
+        if self._serial:
+            return "in memory"
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def _engine(self, url: str, *, synchronous: str, pool_size: int, max_overflow: int,
+                connect_timeout: float) -> Engine:
+        try:
+            parsed = make_url(url)
+        except (ArgumentError, ValueError) as exc:
+            raise StoreError(f"{url!r} is not a database URL (try sqlite:///path/to/interviewer.db or "
+                             "postgresql+psycopg://user@host/dbname).") from exc
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            return self._sqlite_engine(parsed.database, synchronous, pool_size, max_overflow)
+        connect_args: dict[str, Any] = {}
+        if backend == "postgresql":
+            connect_args["connect_timeout"] = max(1, round(connect_timeout))
+        try:
+            return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                                 connect_args=connect_args)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise StoreError(f"No database driver for {parsed.drivername!r}; use sqlite:///… or "
+                             "postgresql+psycopg://…, or install the driver.") from exc
+
+    def _sqlite_engine(self, database: str | None, synchronous: str, pool_size: int, max_overflow: int) -> Engine:
+        if not database or database == ":memory:" or database.startswith("file::memory:"):
+            self._serial = True
+            memory = memory_connection()
+            engine = create_engine("sqlite://", creator=lambda: memory, poolclass=StaticPool)
+        else:
+            self._guard = FileGuard(Path(database).expanduser().resolve(), busy_timeout=self.busy_timeout,
+                                    synchronous=synchronous)
+            try:
+                self._guard.open()
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(explain(classify(exc), str(self._guard.path), saving=False)) from exc
+            engine = create_engine("sqlite://", creator=self._guard.connect, poolclass=QueuePool,
+                                   pool_size=pool_size, max_overflow=max_overflow)
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            # The driver runs in autocommit; we say BEGIN ourselves. IMMEDIATE takes the write
+            # lock up front, so a writer waits (busy_timeout) instead of failing on lock upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+        return engine
+
+    def _migrate(self, conn: Connection) -> int:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        return schema.migrate(conn, self.where)
+
+    def _write(self, work: Callable[[Connection], T], saving: bool = True) -> T:
+        """Run `work` in one write transaction, retrying transient errors; raise StoreError at the end."""
+        fault: Fault | None = None
+        tries = self.retries + 1
+        for attempt in range(tries):
+            if attempt:
+                time.sleep(self.retry_delay * 2 ** (attempt - 1))
+            try:
+                with self._writer if self._guard or self._serial else nullcontext():
+                    self._check(writing=True)
+                    with self._gate.shared(), self.engine.connect() as conn:
+                        with conn.execution_options(write=True).begin():
+                            result = work(conn)
+                    # A file deleted during the transaction took this commit with it: put it back.
+                    self._check(writing=False, after_commit=True)
+                return result
+            except StoreError:
+                raise
+            except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+                fault = classify(exc)
+                if not fault.transient:
+                    raise StoreError(explain(fault, self.where, saving=saving)) from exc
+                log.info("store: transient %s on try %d of %d: %s", fault.reason, attempt + 1, tries, fault.detail)
+        raise StoreError(explain(fault, self.where, tries, saving=saving))
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one read transaction, retrying transient errors; raise StoreError at the end."""
+        fault: Fault | None = None
+        tries = self.retries + 1
+        for attempt in range(tries):
+            if attempt:
+                time.sleep(self.retry_delay * 2 ** (attempt - 1))
+            try:
+                with self._writer if self._serial else nullcontext():
+                    self._check(writing=False)
+                    with self._gate.shared(), self.engine.connect() as conn:
+                        with conn.begin():
+                            return work(conn)
+            except StoreError:
+                raise
+            except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+                fault = classify(exc)
+                if not fault.transient:
+                    raise StoreError(explain(fault, self.where, saving=False)) from exc
+        raise StoreError(explain(fault, self.where, tries, saving=False))
+
+    def _check(self, writing: bool, after_commit: bool = False) -> None:
+        """Make sure the SQLite file is still ours (putting it back if deleted) and, to write, writable."""
+        guard = self._guard
+        if guard is None:
+            return
+        problem = guard.problem(writing)
+        if problem is None:
+            return
+        path = guard.path
+        if problem == "readonly":
+            raise StoreError(explain(Fault("readonly", ""), str(path)))
+        if problem == "replaced":
+            raise StoreError(
+                f"The database file {path} was replaced by another file while interviewer was running. "
+                "Nothing was saved; restart interviewer to use the new file.")
+        with self._writer, self._gate.exclusive():
+            if guard.problem(False) != "missing":  # another thread put it back meanwhile
+                return
+            try:
+                copy = guard.backup()
+            except (sqlite3.Error, OSError) as exc:
+                if after_commit:
+                    # The commit is safe in the open (deleted) file; the next call tries again.
+                    log.error("store: %s was deleted and could not be restored yet: %s", path, exc)
+                    return
+                raise StoreError(
+                    f"The database file {path} was deleted while interviewer was running, and putting it "
+                    f"back failed ({exc}). Nothing was saved; the sessions are still held open in memory: "
+                    f"make {path.parent} writable (or free space) and try again before stopping "
+                    "interviewer.") from exc
+            self.engine.dispose()
+            try:
+                guard.swap_in(copy)
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(f"The database file {path} was deleted while interviewer was running and "
+                                 f"could not be put back ({exc}). Restart interviewer.") from exc
+            log.warning("store: %s was deleted while in use; put it back from the open connection", path)

@@ -1,0 +1,137 @@
+"""The store's tables (SQLAlchemy Core) and the numbered steps that create or migrate them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy import (Column, DateTime, Float, ForeignKey, ForeignKeyConstraint, Index, Integer,
+                        MetaData, String, Table, Text, inspect, select)
+from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeDecorator
+
+from interviewer.errors import StoreError
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass a timezone-aware one")
+        value = value.astimezone(timezone.utc)
+        # SQLite stores the text of the datetime: keep it zone-free so it sorts as text.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+metadata = MetaData()
+
+# One row: the version of the schema the database holds (see MIGRATIONS).
+schema_version = Table(
+    "schema_version", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+)
+
+# One row per interview. The state is the dialogue engine's JSON, replaced on every turn; the
+# summary columns (phase … average_grade) are copied out of it so the history page reads no blobs.
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("token", String(80), nullable=False),
+    # Lookups go through a digest of the token, so the index never compares secret prefixes.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("client", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("config", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("phase", String(40)),
+    Column("topic", Text),
+    Column("answered", Integer, nullable=False, default=0),
+    Column("average_grade", Float),
+    Column("turns", Integer, nullable=False, default=0),
+)
+Index("ix_sessions_created_at", sessions.c.created_at)
+
+# Every user message and every reply, numbered densely per session from 1.
+turns = Table(
+    "turns", metadata,
+    Column("session_id", String(40), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("role", String(20), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# One row per `feedback` reply; `seq` is the number of the turn that carried it.
+scorecards = Table(
+    "scorecards", metadata,
+    Column("session_id", String(40), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("question_id", Text),
+    Column("score", Float),
+    Column("grade", Float),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    ForeignKeyConstraint(["session_id", "seq"], ["turns.session_id", "turns.seq"], ondelete="CASCADE"),
+)
+
+
+def _create_v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[sessions, turns, scorecards])
+
+
+# Step N takes a database at version N-1 to version N. Add a step, never edit an old one.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1}
+
+
+def current_version() -> int:
+    """Return the schema version this code writes."""
+    return max(MIGRATIONS)
+
+
+def stored_version(conn: Connection) -> int:
+    """Return the version a database holds: 0 for an empty one."""
+    names = set(inspect(conn).get_table_names())
+    if "schema_version" not in names:
+        ours = names & {"sessions", "turns", "scorecards"}
+        if ours:
+            raise StoreError(
+                f"the database already has {', '.join(sorted(ours))} table(s) that interviewer did not make "
+                "(no schema_version table); point --db / INTERVIEWER_DB at another database")
+        return 0
+    row = conn.execute(select(schema_version.c.version).where(schema_version.c.id == 1)).first()
+    return int(row.version) if row else 0
+
+
+def migrate(conn: Connection, where: str) -> int:
+    """Bring the schema up to `current_version()` inside the caller's transaction; return the old version."""
+    target = current_version()
+    found = stored_version(conn)
+    if found > target:
+        raise StoreError(
+            f"the database {where} was written by a newer interviewer (schema version {found}; this one "
+            f"knows up to {target}); upgrade interviewer, or point --db / INTERVIEWER_DB at another database")
+    if found == target:
+        return found
+    metadata.create_all(conn, tables=[schema_version])
+    for version in range(found + 1, target + 1):
+        MIGRATIONS[version](conn)
+    if found == 0:
+        conn.execute(schema_version.insert().values(id=1, version=target))
+    else:
+        conn.execute(schema_version.update().where(schema_version.c.id == 1).values(version=target))
+    return found

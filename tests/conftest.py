@@ -1,0 +1,119 @@
+"""Shared fixtures: the real corpus, one data dir built per session, the index, the bank, the grader, the CLI,
+Socket.IO clients of real server processes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from interviewer.bank import Bank
+from interviewer.build import build
+from interviewer.config import Settings, bundled, load_settings
+from interviewer.extract import extract_questions
+from interviewer.grading import Grader
+from interviewer.ingest import load_corpus
+from interviewer.lexicon import build_lexicon
+from interviewer.search import SearchIndex
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The bundled corpus, exactly as shipped."""
+    return bundled("corpus")
+
+
+@pytest.fixture(scope="session")
+def built_settings(tmp_path_factory, corpus_dir) -> Settings:
+    """Settings whose data dir holds a build of the bundled corpus (built once per session)."""
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("data"), corpus_dir=corpus_dir, env={})
+    build(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def search_index(built_settings):
+    """The search index of the session build, open for the whole session."""
+    index = SearchIndex.open(built_settings.index_dir)
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="session")
+def bank(built_settings) -> Bank:
+    """The question bank of the session build."""
+    return Bank.load(built_settings.bank_path)
+
+
+@pytest.fixture
+def cli_runner() -> CliRunner:
+    """A click runner; `result.stdout` and `result.stderr` are kept apart."""
+    return CliRunner()
+
+
+@pytest.fixture
+def cli(cli_runner, built_settings):
+    """Run `interviewer ARGS…` against the session build; return the click Result."""
+    from interviewer.cli import main
+
+    def run(*args: str, input: str | None = None, data_dir: Path | None = None, corpus: Path | None = None):
+        opts = ["--data-dir", str(data_dir or built_settings.data_dir),
+                "--corpus", str(corpus or built_settings.corpus_dir)]
+        return cli_runner.invoke(main, [*opts, *args], input=input, env={"INTERVIEWER_DEBUG": None})
+
+    return run
+
+
+@pytest.fixture
+def small_corpus(tmp_path, corpus_dir) -> Path:
+    """A writable corpus dir holding one real document (000, the smallest), to add bad files to."""
+    path = tmp_path / "corpus"
+    path.mkdir()
+    shutil.copy(corpus_dir / "000-architect-deep-dive.txt", path)
+    return path
+
+
+@pytest.fixture
+def small_settings(tmp_path, small_corpus) -> Settings:
+    """Settings for `small_corpus` with an empty data dir of its own."""
+    return load_settings(data_dir=tmp_path / "data", corpus_dir=small_corpus, env={})
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    """The bundled corpus, read and parsed."""
+    return load_corpus(bundled("corpus"))
+
+
+@pytest.fixture(scope="session")
+def lexicon(corpus):
+    return build_lexicon(s.text for d in corpus.documents for s in d.sections)
+
+
+@pytest.fixture(scope="session")
+def questions(corpus):
+    return extract_questions(corpus.documents)
+
+
+@pytest.fixture(scope="session")
+def grader(lexicon):
+    return Grader(lexicon)
+
+
+@pytest.fixture
+def clients():
+    """Open Socket.IO clients of a server process; every one is closed when the test ends."""
+    from procs import Client
+
+    opened: list[Client] = []
+
+    def connect(url: str) -> Client:
+        client = Client(url)
+        opened.append(client)
+        return client
+
+    yield connect
+    for client in opened:
+        client.close()

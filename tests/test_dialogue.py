@@ -1,0 +1,336 @@
+"""The interview engine: the transition table, and whole scripted sessions on the real bank."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+
+import pytest
+
+from interviewer.dialogue import ACTION_PHASES, PHASES, REPLY_KINDS, TRANSITIONS, Config, Interviewer, State, action_for
+from interviewer.dialogue.machine import MAX_MESSAGE_BYTES
+from interviewer.grading import Grader
+from interviewer.lexicon import Lexicon
+
+INTENTS = sorted({i for _, i, _ in TRANSITIONS if i != "*"} | {"answer", "unsure", "empty", "noise"})
+
+OUTBOX_ANSWER = ("um so basically you, like, write the order and the event in one local transaction into an "
+                 "outbox table, then a relay process polls the outbox and publishes the events to Kafka")
+
+
+class Clock:
+    """A clock that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def grader(built_settings):
+    return Grader(Lexicon.load(built_settings.lexicon_path))
+
+
+@pytest.fixture
+def engine(bank, search_index, grader):
+    return Interviewer(bank, search_index, grader, clock=Clock())
+
+
+def run(engine: Interviewer, state: State, *messages: str) -> tuple[State, list[list]]:
+    """Send messages one by one; return the last state and the replies of each step."""
+    steps = []
+    for m in messages:
+        state, replies = engine.handle(state, m)
+        assert replies or state.config.answer_mode == "lines"
+        assert all(r.kind in REPLY_KINDS for r in replies)
+        json.dumps([r.to_dict() for r in replies])  # every reply is plain JSON
+        steps.append(replies)
+    return state, steps
+
+
+def kinds(replies) -> list[str]:
+    return [r.kind for r in replies]
+
+
+def ask(engine: Interviewer, question_id: str, **config) -> State:
+    """Return a state in which one chosen question is open."""
+    state, _ = engine.start(Config(topic="surprise", count=3, **config))
+    return state.evolve(current=question_id, asked=(question_id,), number=1, phase="asking")
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def test_every_phase_is_reachable_from_setup():
+    seen, todo = {"setup"}, deque(["setup"])
+    while todo:
+        phase = todo.popleft()
+        for intent in INTENTS:
+            for nxt in ACTION_PHASES[action_for(phase, intent)]:
+                nxt = phase if nxt == "*" else nxt
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+    assert seen == set(PHASES)
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_every_phase_has_a_way_out(phase):
+    exits = {nxt for intent in INTENTS for nxt in ACTION_PHASES[action_for(phase, intent)]} - {"*", phase}
+    assert exits, f"{phase} is a dead end"
+    assert action_for(phase, "end") == "finish" or phase == "ended"
+
+
+def test_every_action_in_the_table_has_a_handler_and_declared_phases(engine):
+    actions = {a for _, _, a in TRANSITIONS}
+    assert actions == set(ACTION_PHASES)
+    assert all(callable(getattr(engine, f"_do_{a}")) for a in actions)
+    assert TRANSITIONS[-1] == ("*", "*", "not_now")  # the explicit fallback comes last
+
+
+# --------------------------------------------------------------------------- whole sessions
+
+
+def test_the_issue_transcript(engine):
+    state, replies = engine.start(Config(seed=1))
+    assert kinds(replies) == ["greeting"]
+    assert "Pick a topic" in replies[0].text and "surprise me" in replies[0].text
+
+    state, steps = run(engine, state, "lets do messaging, medium")
+    assert kinds(steps[0]) == ["notice", "question"]
+    assert state.config.topic == "messaging" and state.config.difficulty == "medium"
+    question = steps[0][1]
+    assert question.text.startswith("Question 1 of 5 — ")
+    assert question.data["question"]["topic"] == "messaging"
+
+    state, steps = run(engine, state, "hmm what's a retry storm exactly?")
+    [lookup] = steps[0]
+    assert lookup.kind == "lookup" and state.phase == "asking"
+    assert "Retry Storm" in lookup.text and "line" in lookup.text
+    assert lookup.text.endswith("Back to the question whenever you're ready.")
+    assert all({"doc", "heading", "line", "snippet"} <= set(h) for h in lookup.data["hits"])
+    # The passage only names the storm; the section after it, which explains it, is quoted too.
+    assert 'This dangerous phenomenon is known as a "retry storm"' in lookup.text
+    assert "“The Problem with Simple Retries”" in lookup.text
+    assert "multiple client instances will likely experience failures at the same time" in lookup.text
+
+    state, steps = run(engine, state, "ok so um I'd add exponential backoff with jitter and a circuit breaker, "
+                                      "and I'd make every consumer idempotent with a deduplication table")
+    feedback = steps[0][0]
+    assert feedback.kind == "feedback"
+    assert {"score", "grade", "matched", "missed", "delivery", "flags", "follow_up"} <= set(feedback.data)
+    assert feedback.data["delivery"]["fillers"] >= 1
+
+    state, steps = run(engine, state, "/score", "/end")
+    assert kinds(steps[0]) == ["notice"] and "So far: 1 answered" in steps[0][0].text
+    assert kinds(steps[1])[-1] == "summary" and state.phase == "ended"
+    summary = steps[1][-1]
+    assert summary.text.startswith("Session summary:")
+    assert summary.data["answered"] == 1 and summary.data["questions"][0]["number"] == 1
+
+
+def test_a_topic_at_start_skips_set_up(engine):
+    state, replies = engine.start(Config(topic="caching", count=2, seed=3))
+    assert kinds(replies) == ["greeting", "question"]
+    assert state.phase == "asking" and replies[1].data["question"]["topic"] == "caching"
+
+
+def test_questions_never_repeat_and_mix_kinds(engine, bank):
+    state, replies = engine.start(Config(topic="surprise", count=8, seed=5))
+    asked = []
+    while state.phase != "ended":
+        asked.append(state.current)
+        state, _ = engine.handle(state, "/skip")
+    assert len(asked) == len(set(asked)) == 8
+    assert len({bank.get(q).kind for q in asked}) >= 4
+
+
+def test_multi_part_answer_ends_with_done(engine):
+    state = ask(engine, "000-open-185")
+    state, steps = run(engine, state, "First, the order", "and the event are written in one local transaction,",
+                       "then a relay publishes the outbox rows to Kafka", "done")
+    assert kinds(steps[0]) == ["notice"] and "Can you say more?" in steps[0][0].text
+    assert kinds(steps[1]) == ["notice"] and "Go on" in steps[1][0].text
+    assert kinds(steps[2]) == ["notice"] and "words so far" in steps[2][0].text  # still collecting
+    assert state.phase in ("followup", "asking")
+    feedback = steps[3][0]
+    assert feedback.kind == "feedback"
+    assert "relay publishes the outbox rows" in feedback.data["answer"]
+
+
+def test_a_lookup_during_an_answer_keeps_the_draft(engine):
+    state = ask(engine, "000-open-185")
+    state, steps = run(engine, state, "I'd write to an outbox table and", "what is change data capture?")
+    assert state.phase == "answering" and state.draft == ("I'd write to an outbox table and",)
+    assert steps[1][0].kind == "lookup"
+    assert any("Change Data Capture" in h["text"] or "CDC" in h["text"] for h in steps[1][0].data["hits"])
+
+
+def test_choice_question_by_letter_and_by_text(engine, bank):
+    quiz = bank.get("003-choice-3")
+    assert quiz.answer_option == "C"
+    for said in ("C", "option c", "Write business data + event to DB in ONE transaction. A relay publishes"):
+        state, steps = run(engine, ask(engine, quiz.id), said)
+        feedback = steps[0][0]
+        assert feedback.kind == "feedback", said
+        assert feedback.data["score"] > 0.3, said
+    state, steps = run(engine, ask(engine, quiz.id), "A", "/end")
+    assert steps[0][0].data["score"] < 0.3
+    assert "you chose A; the answer is C" in steps[0][0].text
+    # The right option is named in the feedback, but it is no concept to study in the summary.
+    summary = steps[1][-1].data
+    assert summary["weakest_concepts"] and not any(c.startswith("option ") for c in summary["weakest_concepts"])
+
+
+def test_hints_reveal_one_concept_at_a_time_and_cost(engine, bank):
+    state = ask(engine, "000-open-185")
+    state, steps = run(engine, state, "/hint", "can i get a hint")
+    first, second = steps[0][0], steps[1][0]
+    assert first.kind == second.kind == "hint"
+    assert first.data["number"] == 1 and second.data["number"] == 2
+    assert first.text != second.text
+    # Each reveals a concept of the model answer, the most important first.
+    labels = [c.label for c in sorted(bank.get("000-open-185").concepts, key=lambda c: -c.weight)]
+    assert [first.data["concept"], second.data["concept"]] == labels[:2]
+    assert state.hints == 2
+    answer = OUTBOX_ANSWER
+    _, with_hints = run(engine, state, answer)
+    _, without = run(engine, ask(engine, "000-open-185"), answer)
+    assert with_hints[0][0].data["grade"] < without[0][0].data["grade"]
+
+
+def test_retry_shows_the_change_in_score(engine):
+    state = ask(engine, "000-open-185")
+    state, steps = run(engine, state, "you write the event to a table somehow and then send it later on")
+    first = steps[0][0].data["score"]
+    state, steps = run(engine, state, "/retry", OUTBOX_ANSWER + " or Debezium reads the log with change data capture")
+    assert kinds(steps[0]) == ["question"] and "try that one again" in steps[0][0].text
+    feedback = steps[1][0]
+    assert feedback.data["previous"]["score"] == first
+    assert feedback.data["score"] > first
+    assert f"was {first:.2f}" in feedback.text
+    result = state.result_for("000-open-185")
+    assert len(result.attempts) == 2
+
+
+def test_follow_up_is_scored_and_credited_to_the_same_question(engine):
+    state = ask(engine, "000-open-185")
+    state, steps = run(engine, state, OUTBOX_ANSWER)
+    feedback = steps[0][0]
+    if state.phase != "followup":
+        pytest.skip("the answer covered everything: no follow-up to test")
+    assert feedback.data["follow_up"] and feedback.text.endswith(feedback.data["follow_up"])
+    before = state.result_for("000-open-185").grade
+    state, steps = run(engine, state, "Change data capture with Debezium tails the write-ahead log instead of polling")
+    credit = steps[0][0]
+    assert credit.kind == "feedback" and credit.data["follow_up_of"] == "000-open-185"
+    assert state.result_for("000-open-185").grade >= before
+
+
+def test_unsure_messages_are_asked_about(engine):
+    state = ask(engine, "002-scenario-downstream-resiliency-1")
+    state, steps = run(engine, state, "what is a retry storm with exponential backoff")
+    assert state.phase == "clarify" and "question for me, or your answer" in steps[0][0].text
+    looked, steps_q = run(engine, state, "it's a question")
+    assert steps_q[0][0].kind == "lookup" and looked.phase == "asking"
+    answered, steps_a = run(engine, state, "my answer")
+    assert steps_a[0][0].kind == "feedback"
+    assert steps_a[0][0].data["answer"] == "what is a retry storm with exponential backoff"
+
+
+def test_mock_mode_holds_feedback_until_the_summary(engine):
+    state, replies = engine.start(Config(topic="consistency", count=2, mode="mock", seed=2))
+    state, steps = run(engine, state, "Quorum reads and writes with R plus W greater than N keep reads fresh "
+                                      "even when a replica lags behind the leader", "/score")
+    assert "feedback" not in kinds(steps[0])
+    assert "Mock mode" in steps[1][0].text
+    state, steps = run(engine, state, "/end")
+    assert steps[0][-1].kind == "summary" and steps[0][-1].data["answered"] == 1
+
+
+def test_end_grades_a_half_finished_answer(engine):
+    state = ask(engine, "000-open-185")
+    state, steps = run(engine, state, "An outbox table, written in the same transaction, and", "/end")
+    assert kinds(steps[1]) == ["feedback", "summary"]
+    assert steps[1][1].data["answered"] == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "words"),
+    [
+        ("", "notice", "Which topic"),
+        ("!!!", "notice", "couldn't find any words"),
+        ("/hint", "notice", "no question open yet"),
+        ("/dance", "error", "don't know the command /dance"),
+        ("x" * (MAX_MESSAGE_BYTES + 2000), "error", "the limit is 8,192"),
+        (None, "error", "only read text"),
+    ],
+)
+def test_bad_input_in_set_up_gets_a_helpful_reply(engine, message, kind, words):
+    state, _ = engine.start(Config())
+    state2, replies = engine.handle(state, message)
+    assert replies[0].kind == kind and words in replies[0].text
+    assert state2.phase == "setup"  # the session goes on
+
+
+def test_pasted_ten_kilobytes_in_parts_is_collected(engine):
+    state = ask(engine, "000-open-185")
+    part = "The outbox table is written in the same local transaction as the order. " * 60
+    assert len(part.encode()) < MAX_MESSAGE_BYTES
+    state, steps = run(engine, state, part + " and", part, "done")
+    assert steps[-1][0].kind == "feedback" and steps[-1][0].data["delivery"]["words"] > 1500
+
+
+def test_same_seed_same_transcript(engine, bank, search_index, grader):
+    script = ["surprise me, easy, 3 questions", "I would shard by user id with consistent hashing", "/hint",
+              "/skip", "what is a quorum?", "/end"]
+
+    def transcript():
+        e = Interviewer(bank, search_index, grader, clock=Clock())
+        state, replies = e.start(Config(seed=42))
+        out = [r.to_dict() for r in replies]
+        for m in script:
+            state, replies = e.handle(state, m)
+            out += [r.to_dict() for r in replies]
+        return out
+
+    assert transcript() == transcript()
+
+
+def test_state_survives_json_between_every_message(engine):
+    script = ["lets do transactions", "Sagas with compensating transactions and", "an orchestrator", "done",
+              "/hint", "next", "/retry", "I'd use a saga", "done", "/end"]
+    plain, _ = engine.start(Config(seed=9))
+    saved = plain
+    for m in script:
+        plain, a = engine.handle(plain, m)
+        saved, b = engine.handle(State.from_dict(json.loads(json.dumps(saved.to_dict()))), m)
+        assert [r.to_dict() for r in a] == [r.to_dict() for r in b]
+    assert plain == saved
+
+
+def test_probe_feedback_cites_only_passages_about_each_topic(engine, bank, search_index):
+    from interviewer.text import analyze
+
+    probe = bank.get("001-probe-1")
+    state, steps = run(engine, ask(engine, probe.id), "I'd use the saga pattern with compensating transactions, "
+                                                      "events between services and eventual consistency")
+    feedback = steps[0][0]
+    assert feedback.data["question_kind"] == "probe" and "interviewers expect" in feedback.text
+    for s in feedback.data["study"]:
+        assert (s["doc"], s["heading"]) != (probe.source.doc, probe.source.heading)
+        passage = next(h for h in search_index.search(s["concept"], top=3).hits if h.line == s["line"])
+        said = set(analyze(s["concept"])) & set(analyze(passage.heading + " " + passage.text))
+        assert 3 * len(said) >= 2 * len(set(analyze(s["concept"]))), s
+
+
+def test_a_bank_topic_draws_varied_questions_all_on_it(engine):
+    firsts = set()
+    for seed in range(12):
+        _, replies = engine.start(Config(topic="reliability", count=3, seed=seed))
+        question = replies[-1].data["question"]
+        assert question["topic"] == "reliability"
+        firsts.add(question["id"])
+    assert len(firsts) >= 6  # not the same three questions every session

@@ -1,0 +1,151 @@
+"""Bad input to the grader and the JSONL batch contract: a clear result or a clear error, never a crash."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from interviewer.config import bundled
+from interviewer.errors import GradingError
+from interviewer.grading import Grader, grade_batch
+from interviewer.ingest import load_corpus
+from interviewer.lexicon import build_lexicon
+
+REFERENCE = (
+    "The Transactional Outbox Pattern writes the business row and an event to an outbox table in one local "
+    "transaction. A separate Message Relay polls the outbox table and publishes the events to Kafka. Change Data "
+    "Capture (CDC) with Debezium can replace the polling."
+)
+QUESTION = "How does the outbox pattern work?"
+
+
+@pytest.fixture(scope="module")
+def grader():
+    corpus = load_corpus(bundled("corpus"))
+    return Grader(build_lexicon(s.text for d in corpus.documents for s in d.sections))
+
+
+def flags(card) -> list[str]:
+    return [f.name for f in card.flags]
+
+
+@pytest.mark.parametrize("answer", ["", "   \n\t  ", "😀🔥🚀" * 50, "...!!!???", "\x00\x01\x02"])
+def test_an_answer_without_words_gets_an_empty_scorecard(grader, answer):
+    card = grader.grade(answer, reference=REFERENCE, question_text=QUESTION)
+    assert card.score == 0.0 and card.grade == 0.0
+    assert flags(card) == ["empty"]
+    assert not card.matched and card.missed
+    assert card.delivery.words == 0
+
+
+def test_a_megabyte_answer_is_graded(grader):
+    answer = ("a relay polls the outbox table and pushes each event to kafka. " * 20_000)[:1_000_000]
+    card = grader.grade(answer, reference=REFERENCE, question_text=QUESTION)
+    assert {"message relay", "outbox table"} <= {m.concept.lower() for m in card.matched}
+    assert card.delivery.words > 150_000
+    assert len(card.delivery.top_words) <= 5 and len(card.delivery.repeated_phrases) <= 5
+
+
+@pytest.mark.parametrize("answer", ["relay\n" * 30_000, "um " * 60_000, "the relay the relay " * 12_000, "-".join(["outbox"] * 30_000)])
+def test_long_runs_of_repeats_and_fillers_are_graded(grader, answer):
+    card = grader.grade(answer, reference=REFERENCE, question_text=QUESTION)
+    assert 0.0 <= card.score <= 1.0
+    assert card.delivery.words == len(answer.replace("-", " ").split())
+
+
+def test_binary_junk_is_off_topic(grader):
+    rnd = random.Random(7)
+    junk = bytes(rnd.randrange(256) for _ in range(20_000)).decode("latin-1")
+    card = grader.grade(junk, reference=REFERENCE, question_text=QUESTION)
+    assert card.score == 0.0
+    assert {"off_topic", "not_english"} & set(flags(card)) or flags(card) == ["empty"]
+
+
+def test_html_and_script_are_plain_words(grader):
+    card = grader.grade("<script>alert('x')</script> a <b>relay</b> polls the <i>outbox table</i>", reference=REFERENCE, question_text=QUESTION)
+    assert {"message relay", "outbox table"} <= {m.concept.lower() for m in card.matched}
+    assert all("<" not in m.evidence for m in card.matched)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Das Outbox-Muster schreibt die Bestellung und das Ereignis in einer lokalen Transaktion, dann veröffentlicht ein Dienst die Ereignisse.",
+        "Шаблон исходящих сообщений записывает событие в таблицу в одной локальной транзакции.",
+        "发件箱模式在同一个本地事务中写入业务数据和事件，然后由中继发布到消息队列。",
+    ],
+)
+def test_non_english_answers_are_flagged_not_graded(grader, answer):
+    card = grader.grade(answer, reference=REFERENCE, question_text=QUESTION)
+    assert card.score == 0.0
+    assert {"not_english", "off_topic", "empty"} & set(flags(card))
+
+
+@pytest.mark.parametrize("reference", ["", "   ", "the and of it is to", "😀😀😀", "<p></p>"])
+def test_a_reference_with_no_concepts_is_a_clear_error(grader, reference):
+    with pytest.raises(GradingError, match="no concepts"):
+        grader.grade("a relay polls the outbox table", reference=reference)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"answer": None, "reference": REFERENCE}, "the answer must be text"),
+        ({"answer": 42, "reference": REFERENCE}, "the answer must be text"),
+        ({"answer": "x"}, "give a question or a reference"),
+        ({"answer": "x", "reference": REFERENCE, "hints_used": -1}, "hints_used"),
+        ({"answer": "x", "reference": 7}, "must be text"),
+    ],
+)
+def test_wrong_arguments_say_what_is_wrong(grader, kwargs, message):
+    answer = kwargs.pop("answer")
+    with pytest.raises(GradingError, match=message):
+        grader.grade(answer, **kwargs)
+
+
+# --------------------------------------------------------------------------- batch
+
+
+def line(**item) -> str:
+    return json.dumps(item)
+
+
+def test_batch_keeps_ids_and_order_and_survives_bad_lines(grader):
+    lines = [
+        line(id="a", reference=REFERENCE, question=QUESTION, answer="a relay polls the outbox table and pushes to kafka"),
+        "{not json",
+        line(id="c", reference=REFERENCE, answer=""),
+        "",
+        line(id="d", reference="the of and", answer="anything"),
+        json.dumps(["not", "an", "object"]),
+        line(id="f", answer="no reference"),
+        line(id="g", reference=REFERENCE, answer=3),
+        line(id=7, reference=REFERENCE, answer="message relay and change data capture"),
+    ]
+    out = list(grade_batch(lines, grader))
+    assert [o["id"] for o in out] == ["a", None, "c", "d", None, "f", "g", 7]
+    good = out[0]
+    assert set(good) == {"id", "score", "grade", "matched", "missed", "flags"}
+    assert 0 < good["score"] <= 1 and 0 < good["grade"] <= 5
+    assert "Message Relay" in good["matched"] and all(isinstance(m, str) for m in good["missed"])
+    assert out[1] == {"id": None, "error": "line 2 is not valid JSON (Expecting property name enclosed in double quotes)"}
+    assert out[2]["score"] == 0 and out[2]["flags"] == ["empty"]
+    assert "no concepts" in out[3]["error"]
+    assert out[4]["error"] == "line 6 is not a JSON object"
+    assert out[5]["error"] == "line 7 has no 'reference'"
+    assert out[6]["error"] == "line 8: 'answer' must be a string"
+    assert out[7]["score"] > 0
+
+
+def test_batch_reads_bytes_and_a_file_object(grader, tmp_path):
+    path = tmp_path / "answers.jsonl"
+    path.write_text(
+        "\n".join(line(id=i, reference=REFERENCE, answer=a) for i, a in enumerate(["relay", "kafka", "um"])) + "\n",
+        encoding="utf-8",
+    )
+    with path.open(encoding="utf-8") as fh:
+        out = list(grade_batch(fh, grader))
+    assert [o["id"] for o in out] == [0, 1, 2]
+    assert list(grade_batch([path.read_bytes().splitlines()[0]], grader))[0]["id"] == 0

@@ -1,0 +1,417 @@
+/* The chat page: one Socket.IO connection, the session token kept in localStorage, the transcript
+   replayed after a reload or reconnect. Contract: start/session/transcript/message/reply events. */
+(function () {
+  "use strict";
+
+  var R = window.Render;
+  var el = R.el;
+  var TOKEN_KEY = "interviewer.token";
+  var SPEAK_KEY = "interviewer.speak";
+  var WORDS_PER_MINUTE = 140; // the same pace the grader uses for "speaking time"
+  var TYPING_MS = 450; // the interviewer "types" at least this long before a reply shows
+
+  var $ = function (id) { return document.getElementById(id); };
+  var doneButton = $("done");
+  var app = $("app");
+  var maxBytes = Number(app.getAttribute("data-max-bytes")) || 8192;
+  var statusEl = $("status");
+  var setup = $("setup");
+  var setupForm = $("setup-form");
+  var chat = $("chat");
+  var log = $("log");
+  var typing = $("typing");
+  var composer = $("composer");
+  var box = $("answer");
+  var counter = $("counter");
+  var micButton = $("mic");
+  var newButton = $("new-interview");
+  var speakControl = $("speak-control");
+  var speakToggle = $("speak-toggle");
+
+  var session = null; // {session_id, token}
+  var ready = false; // a session is attached to this connection
+  var lastSent = "";
+  var sentAt = 0;
+  var queue = [];
+  var flushTimer = null;
+  var pendingStart = null; // the set-up the user chose, sent once connected
+
+  function storage(key, value) {
+    try {
+      if (value === undefined) return window.localStorage.getItem(key);
+      if (value === null) window.localStorage.removeItem(key);
+      else window.localStorage.setItem(key, value);
+    } catch (e) { /* private mode: the session lasts as long as the page */ }
+    return null;
+  }
+
+  function setStatus(text, kind) {
+    statusEl.textContent = text;
+    statusEl.className = "status" + (kind ? " status-" + kind : "");
+    statusEl.hidden = !text;
+  }
+
+  // ------------------------------------------------------------------ the log
+
+  function scrollTo(node, where) {
+    if (node && node.scrollIntoView) node.scrollIntoView({ block: where || "nearest" });
+  }
+
+  // Keep what scrolls into view clear of the sticky answer box (see scroll-padding in style.css).
+  function trackComposer() {
+    document.documentElement.style.setProperty("--composer-height", (composer.hidden ? 0 : composer.offsetHeight) + "px");
+  }
+  if (window.ResizeObserver) new ResizeObserver(trackComposer).observe(composer);
+
+  function addItem(role, kind, content) {
+    var label = role === "user" ? "You" : kind === "hint" ? "Hint" : kind === "error" ? "Problem" : "Interviewer";
+    var item = el("li", { className: "msg msg-" + role + " msg-" + kind }, [
+      el("span", { className: "who", text: label }),
+      el("div", { className: "body" }, [content])
+    ]);
+    log.appendChild(item);
+    return item;
+  }
+
+  function userMessage(text) {
+    return addItem("user", "message", R.textBlock(text));
+  }
+
+  function scorecardLinks() {
+    if (!session) return null;
+    var base = "/sessions/" + encodeURIComponent(session.session_id);
+    var q = "?token=" + encodeURIComponent(session.token);
+    var again = el("button", { type: "button", text: "New interview" });
+    again.addEventListener("click", function () { newButton.click(); });
+    return el("p", { className: "links" }, [
+      el("a", { href: base + q, className: "button-link", text: "Open the full scorecard" }), " ",
+      el("a", { href: base + ".md" + q + "&download=1", download: "", text: "Export Markdown" }), " ",
+      el("a", { href: base + ".json" + q + "&download=1", download: "", text: "Export JSON" }), " ",
+      again
+    ]);
+  }
+
+  function render(reply, replay) {
+    var content;
+    switch (reply.kind) {
+      case "question": content = R.question(reply); break;
+      case "feedback": content = R.feedback(reply); break;
+      case "lookup": content = R.lookup(reply); break;
+      case "summary": content = R.summary(reply, scorecardLinks()); break;
+      case "greeting": content = R.greeting(reply, replay ? null : function (t) { send(t); }); break;
+      default: content = R.textBlock(reply.text);
+    }
+    var item = addItem("interviewer", reply.kind || "notice", content);
+    // While an answer is collected over several messages, offer the button that submits it.
+    if (typeof reply.draft_words === "number") doneButton.hidden = false;
+    else if (reply.kind === "feedback" || reply.kind === "question" || reply.kind === "summary") doneButton.hidden = true;
+    if (!replay) {
+      if (reply.kind === "question") speak(reply.question && reply.question.prompt, reply);
+      if (reply.kind === "feedback" && reply.follow_up) speak(reply.follow_up);
+      if (reply.kind === "error" && reply.retry) restore(reply);
+    }
+    return item;
+  }
+
+  function restore(reply) {
+    // Nothing typed is lost: the refused text goes back into the box for another try.
+    var text = typeof reply.unsent === "string" ? reply.unsent : lastSent;
+    if (text && !box.value.trim()) {
+      box.value = text;
+      updateCounter();
+    }
+  }
+
+  function flush() {
+    flushTimer = null;
+    var first = null;
+    while (queue.length) {
+      var item = render(queue.shift(), false);
+      first = first || item;
+    }
+    typing.hidden = true;
+    // A tall card (feedback, summary) is shown from its top; short replies just come into view.
+    if (first && first.offsetHeight > window.innerHeight * 0.5) scrollTo(first, "start");
+    else scrollTo(log.lastElementChild, "end");
+  }
+
+  function onReply(reply) {
+    if (!reply || typeof reply !== "object") return;
+    queue.push(reply);
+    var wait = sentAt + TYPING_MS - Date.now();
+    if (wait > 0) {
+      if (!flushTimer) flushTimer = setTimeout(flush, wait);
+    } else if (!flushTimer) {
+      flush();
+    }
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  function byteLength(text) {
+    return new TextEncoder().encode(text).length;
+  }
+
+  function localNotice(text) {
+    var item = addItem("interviewer", "notice", R.textBlock(text));
+    item.classList.add("local");
+    scrollTo(item, "end");
+  }
+
+  function send(text) {
+    if (!socket.connected || !ready) {
+      localNotice("Not connected right now — your text stays in the box; send it once I'm back.");
+      return false;
+    }
+    if (byteLength(text) > maxBytes) {
+      localNotice("That message is " + byteLength(text).toLocaleString() + " bytes; the limit is " +
+        maxBytes.toLocaleString() + ". Send it in parts — I'll keep collecting until you say “done”.");
+      return false;
+    }
+    userMessage(text);
+    lastSent = text;
+    sentAt = Date.now();
+    typing.hidden = false;
+    scrollTo(typing, "end");
+    socket.emit("message", { text: text });
+    return true;
+  }
+
+  function sendBox() {
+    var text = box.value;
+    if (!text.trim()) {
+      box.focus();
+      return;
+    }
+    if (send(text)) {
+      box.value = "";
+      updateCounter();
+    }
+    box.focus();
+  }
+
+  function updateCounter() {
+    var text = box.value.trim();
+    var words = text ? text.split(/\s+/).length : 0;
+    var seconds = Math.round(words * 60 / WORDS_PER_MINUTE);
+    var size = byteLength(box.value);
+    var note = words + (words === 1 ? " word" : " words") + " · ~" + R.duration(seconds) + " spoken";
+    if (size > maxBytes * 0.8) note += " · " + size.toLocaleString() + " / " + maxBytes.toLocaleString() + " bytes";
+    counter.textContent = note;
+    counter.classList.toggle("over", size > maxBytes);
+  }
+
+  composer.addEventListener("submit", function (e) {
+    e.preventDefault();
+    sendBox();
+  });
+
+  box.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      sendBox();
+    }
+  });
+  box.addEventListener("input", updateCounter);
+
+  composer.querySelectorAll("button[data-command]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var command = button.getAttribute("data-command");
+      if (command === "/end" && !window.confirm("End the interview and see the summary?")) return;
+      send(command); // commands leave the answer in the box alone
+    });
+  });
+
+  $("lookup").addEventListener("click", function () {
+    var text = box.value.trim();
+    if (text && text.indexOf("/lookup") !== 0) {
+      if (send("/lookup " + text)) {
+        box.value = "";
+        updateCounter();
+      }
+      return;
+    }
+    if (text) {
+      sendBox();
+      return;
+    }
+    box.value = "/lookup ";
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+    updateCounter();
+  });
+
+  // ------------------------------------------------------------------ set-up and sessions
+
+  function showSetup() {
+    if (!setup.hidden) return; // already there: never pull the focus away from what the user is doing
+    setup.hidden = false;
+    chat.hidden = true;
+    composer.hidden = true;
+    newButton.hidden = true;
+    trackComposer();
+    var first = setupForm.querySelector("input[name=topic]:checked");
+    if (first) first.focus();
+  }
+
+  function showChat() {
+    setup.hidden = true;
+    chat.hidden = false;
+    composer.hidden = false;
+    newButton.hidden = false;
+    trackComposer();
+  }
+
+  setupForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var topic = (setupForm.querySelector("input[name=topic]:checked") || {}).value || "surprise";
+    var request = { topic: topic };
+    var level = $("level").value;
+    if (level) request.difficulty = level;
+    var count = parseInt($("count").value, 10);
+    if (count >= 1 && count <= 20) request.count = count;
+    log.textContent = "";
+    showChat();
+    box.focus();
+    sentAt = Date.now();
+    typing.hidden = false;
+    if (socket.connected) socket.emit("start", request);
+    else pendingStart = request;
+  });
+
+  newButton.addEventListener("click", function () {
+    if (session && !window.confirm("Start a new interview? This one stays in your history.")) return;
+    storage(TOKEN_KEY, null);
+    session = null;
+    ready = false;
+    log.textContent = "";
+    showSetup();
+  });
+
+  function claim(s) {
+    // Let this browser open the scorecard and list the session in History (an HttpOnly cookie).
+    if (!window.fetch) return;
+    fetch("/sessions/" + encodeURIComponent(s.session_id) + "/claim", {
+      method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
+      body: JSON.stringify({ token: s.token })
+    }).catch(function () { /* the ?token= links still work */ });
+  }
+
+  // ------------------------------------------------------------------ the socket
+
+  var socket = window.io({ reconnectionDelayMax: 4000 });
+
+  socket.on("connect", function () {
+    var token = storage(TOKEN_KEY);
+    ready = false;
+    if (token) {
+      setStatus("Connected — picking up where you left off…", "info");
+      socket.emit("start", { token: token });
+    } else if (pendingStart) {
+      setStatus("", null);
+      socket.emit("start", pendingStart);
+      pendingStart = null;
+    } else if (!session) {
+      setStatus("", null);
+      showSetup();
+    }
+  });
+
+  socket.on("session", function (s) {
+    session = s;
+    ready = true;
+    storage(TOKEN_KEY, s.token);
+    claim(s);
+    showChat();
+    setStatus("", null);
+  });
+
+  socket.on("transcript", function (t) {
+    log.textContent = "";
+    queue = [];
+    typing.hidden = true;
+    (t.turns || []).forEach(function (turn) {
+      if (turn.role === "user") userMessage(turn.text);
+      else render(turn, true);
+    });
+    var note = t.phase === "ended"
+      ? "Welcome back — this interview is over. Say “new” for another, or open the scorecard from the summary."
+      : "Welcome back — we're where we left off.";
+    localNotice(note);
+    box.focus();
+    window.scrollTo(0, document.body.scrollHeight);
+  });
+
+  socket.on("reply", onReply);
+
+  socket.on("disconnect", function (reason) {
+    ready = false;
+    if (reason === "io client disconnect") return;
+    setStatus("Connection lost — reconnecting… Your text stays in the box.", "error");
+  });
+
+  socket.io.on("reconnect_attempt", function () {
+    setStatus("Connection lost — reconnecting… Your text stays in the box.", "error");
+  });
+
+  socket.on("connect_error", function () {
+    setStatus("Can't reach the interviewer — retrying… Is `interviewer serve` running?", "error");
+  });
+
+  // ------------------------------------------------------------------ voice
+
+  var Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+  var recognizer = null;
+  if (Recognition) {
+    micButton.hidden = false;
+    micButton.addEventListener("click", function () {
+      if (recognizer) {
+        recognizer.stop();
+        return;
+      }
+      recognizer = new Recognition();
+      recognizer.lang = document.documentElement.lang || "en";
+      recognizer.continuous = true;
+      recognizer.interimResults = false;
+      var base = box.value;
+      recognizer.onresult = function (event) {
+        var said = "";
+        for (var i = 0; i < event.results.length; i++) {
+          if (event.results[i].isFinal) said += event.results[i][0].transcript;
+        }
+        box.value = (base && said ? base.replace(/\s*$/, " ") : base) + said.trim();
+        updateCounter();
+      };
+      recognizer.onerror = function (event) {
+        localNotice("The microphone stopped (" + event.error + "). You can keep typing.");
+      };
+      recognizer.onend = function () {
+        recognizer = null;
+        micButton.setAttribute("aria-pressed", "false");
+        micButton.textContent = "Dictate";
+        box.focus();
+      };
+      micButton.setAttribute("aria-pressed", "true");
+      micButton.textContent = "Stop dictating";
+      recognizer.start();
+    });
+  }
+
+  function speak(text) {
+    if (!text || !speakToggle.checked || !("speechSynthesis" in window)) return;
+    window.speechSynthesis.cancel();
+    window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+  }
+
+  if ("speechSynthesis" in window && window.SpeechSynthesisUtterance) {
+    speakControl.hidden = false;
+    speakToggle.checked = storage(SPEAK_KEY) === "1";
+    speakToggle.addEventListener("change", function () {
+      storage(SPEAK_KEY, speakToggle.checked ? "1" : "0");
+      if (!speakToggle.checked) window.speechSynthesis.cancel();
+    });
+  }
+
+  if (!storage(TOKEN_KEY)) showSetup();
+  updateCounter();
+})();
