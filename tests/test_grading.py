@@ -76,6 +76,18 @@ def test_follow_up_for_cdc_asks_what_replaces_polling(lexicon):
     assert follow_up_for(cdc) == "What would you use instead of polling?"
 
 
+@pytest.mark.parametrize(("label", "evidence", "question"), [
+    ("network partition", "During a network partition the minority side cannot reach a quorum.",
+     "How would your design handle the network partition?"),
+    ("leader", "If the leader fails, a follower with the newest log is elected.",
+     "What happens to the leader when something fails?"),
+    # Kafka's partitions are shards, not failures.
+    ("Topic/Partition", "Kafka specifics: topics divided into partitions.", "What role does Topic/Partition play here?"),
+])
+def test_follow_up_probes_read_as_an_interviewer_would_ask(label, evidence, question):
+    assert follow_up_for(Concept(label, (), 1.0, evidence)) == question
+
+
 def test_full_answer_beats_spoken_partial_beats_restated_question(grader, ask):
     q = ask("What is the Outbox Pattern?", "open")
     full = grader.grade(OUTBOX_FULL, question=q)
@@ -154,6 +166,35 @@ def test_probe_question_credits_the_named_topics(grader, ask):
     assert {"saga patterns", "eventual consistency", "compensation logic"} <= covered(card)
     assert "event sourcing" in missed(card)
     assert card.follow_up and "event sourcing" in card.follow_up
+
+
+PUB_SUB_PROBE = "How do you design pub/sub patterns for microservices with different consistency and durability"
+
+
+def test_a_probe_answered_in_other_words_is_not_called_off_topic(grader, ask):
+    # The probe's one line names four topics; an answer on its subject in other words shares almost
+    # none of its words, and is graded on what it covers rather than thrown out.
+    card = grader.grade(
+        "so basically I'd pick the guarantees per topic. Payments get at-least-once delivery with durable, "
+        "replicated topics and idempotent consumers, dedup by event id. Analytics events can be at-most-once.",
+        question=ask(PUB_SUB_PROBE, "probe"),
+    )
+    assert "off_topic" not in [f.name for f in card.flags] and card.score > 0
+
+
+@pytest.mark.parametrize("answer", [
+    "My favourite recipe uses tomatoes, basil, garlic and olive oil on fresh pasta.",
+    "The mitochondria is the powerhouse of the cell and produces energy through respiration.",
+])
+def test_a_probe_answered_off_the_subject_is_off_topic(grader, ask, answer):
+    card = grader.grade(answer, question=ask(PUB_SUB_PROBE, "probe"))
+    assert card.score == 0.0 and "off_topic" in [f.name for f in card.flags]
+
+
+def test_an_ack_covers_acknowledgment_strategies(grader, ask):
+    card = grader.grade("consumers send an ack only after the write is persisted, so the broker redelivers "
+                        "when a subscriber fails", question=ask(PUB_SUB_PROBE, "probe"))
+    assert ("acknowledgment strategies", "ack") in [(m.concept, m.evidence) for m in card.matched]
 
 
 def test_probe_examples_in_parentheses_cover_their_topic(grader, ask):

@@ -241,7 +241,8 @@ class Grader:
             if in_question >= s["copied_share"] and new < s["copied_new_coverage"] and coverage < s["copied_max_coverage"]:
                 flags.append(Flag("copied_question", "the answer restates the question; restating it earns nothing", round(score, 3)))
                 score = 0.0
-            elif len(content) >= s["off_topic_min_terms"] and topical < s["off_topic_share"] and coverage < s["off_topic_coverage"]:
+            elif len(content) >= s["off_topic_min_terms"] and topical < s["off_topic_share"] \
+                    and coverage < s["off_topic_coverage"] and not self._in_domain(model, content):
                 flags.append(Flag("off_topic", "the answer has little to do with the question or the reference answer", round(score, 3)))
                 score = 0.0
         if not self._looks_english(ans, prepared):
@@ -250,6 +251,20 @@ class Grader:
         score = self._hint_penalty(score, hints_used, flags)
         matched, missed = self._split(rows)
         return self._card(question_id, score, matched, missed, delivery, flags, prepared)
+
+    def _in_domain(self, model: Any, content: list[str]) -> bool:
+        """Tell whether an answer to a question with too few words of its own to judge it against
+        ("Tests understanding of message brokers, persistence levels…") keeps to the corpus's subject.
+
+        Such a question shares few words even with a good answer, so its answer is off topic only
+        when it also leaves the corpus's vocabulary (terms in at least two of its sections).
+        """
+        s = self.settings
+        if self.lexicon is None or len(model.on_topic) >= s["off_topic_min_vocabulary"]:
+            return False
+        df = self.lexicon.df
+        known = sum(1 for t in content if df.get(t, 0) >= 2)
+        return known / len(content) >= s["off_topic_domain_share"]
 
     def _looks_english(self, ans: AnswerModel, prepared: _Prepared) -> bool:
         """Tell whether enough of the answer is words the grader knows (English stop words, corpus or reference words)."""
