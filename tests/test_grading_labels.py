@@ -111,6 +111,14 @@ RULES = [
         {"atomicity", "consistency", "isolation", "durability"},
         {"isolation level", "dirty reads", "t1 reads"},
     ),
+    (
+        "a verb of the trade between a plural and an adverb is a verb",
+        "An event stream retains messages for days. Multiple consumer groups read independently, and each "
+        "replays the log from its own offset.",
+        "What is an event stream?",
+        {"consumer groups"},
+        {"consumer groups read", "groups read"},
+    ),
 ]
 
 
@@ -119,6 +127,20 @@ def test_concept_rules(rule, reference, question, present, absent):
     got = labels(extract_concepts(reference, question=question))
     assert present <= set(got), (rule, got)
     assert not absent & set(got), (rule, got)
+
+
+def test_labels_keep_the_short_form_as_written():
+    [sans] = extract_concepts("A certificate lists its Subject Alternative Names (SANs).")
+    assert sans.label == "Subject Alternative Names (SANs)"
+    assert "SANs" in sans.aliases and "storage area network" not in sans.aliases
+
+
+def test_capitals_for_emphasis_are_lowered_in_labels():
+    concepts = extract_concepts("Message queue: one consumer per message, message DELETED after acknowledgment.\n\n"
+                                "Event stream: messages RETAINED for days, so consumer groups replay them.")
+    got = [c.label for c in concepts]
+    assert {"message deleted", "messages retained"} & set(got), got
+    assert not any(re.search(r"DELETED|RETAINED", label) for label in got), got
 
 
 def test_the_parts_of_what_a_question_compares_lead_the_list():

@@ -173,7 +173,10 @@ def collect_candidates(reading: Reading, synonyms: SynonymTable, opts: Mapping[s
             pattern = r"[\s-]+".join(re.escape(w) for w in long.split())
             written = re.search(pattern, s.text, re.I)
             long = written.group(0) if written else long
-            emph_keys.add(add(f"{long} ({short.upper()})", s, boost, (long, short.upper())))
+            # … and its short form as written too: "SANs", not "SANS".
+            short_written = re.search(rf"\b{re.escape(short)}\b", s.text, re.I)
+            short = short_written.group(0) if short_written else short.upper()
+            emph_keys.add(add(f"{long} ({short})", s, boost, (long, short)))
         if not s.heading and not s.table:
             # Headings and table cells are Title Case by convention: their capitals name nothing.
             for m in CAPS_RUN.finditer(s.text):

@@ -200,7 +200,14 @@ def cut_label(sentence: Sentence, start: int, end: int) -> str:
         # "Strong Consistency" is a name in Title Case; "Polling a table" only starts a sentence.
         if first[1:].islower() and not (rest[:1].isupper() and not sentence.text[end:].strip()[:1].islower()):
             text = text[0].lower() + text[1:]
+    if " " in text:
+        # "message DELETED after acknowledgment": capitals for emphasis, not an acronym.
+        text = _SHOUTED.sub(lambda m: m.group(0).lower(), text)
     return text
+
+
+# A word in capitals with an English ending ("DELETED", "RETAINED", "BLOCKING"); acronyms rarely end so.
+_SHOUTED = re.compile(r"\b[A-Z]{2,}(?:ED|ING|LY)\b")
 
 
 BREAKERS = frozenset(rules()["concepts"]["phrase_breakers"])
@@ -304,6 +311,7 @@ def _read_text(text: str, table: SynonymTable, keep: frozenset[str]) -> tuple[li
     current: Run = []
     current_flags: list[str] = []
     last_third = False  # the last word of the current run is a third-person "-s" word
+    before_last_third = False  # … and the word before it
     last_verbish = False  # … or any form of a listed verb
     last_name = False  # … or a Capitalised name ("Kafka")
     prev_end = 0
@@ -332,6 +340,12 @@ def _read_text(text: str, table: SynonymTable, keep: frozenset[str]) -> tuple[li
             if (
                 len(current) > 1 and not broken and last_verbish
                 and (adverb or flag in ("value", "number") or text[start:end].lower() in _OBJECTS)
+            ) or (
+                # "consumer groups read independently", "consumer groups replay them": a bare word
+                # between a plural and an adverb or object is the plural's verb, even a verb of the trade.
+                (adverb or text[start:end].lower() in _OBJECTS) and len(current) > 1 and not broken
+                and before_last_third and not last_third
+                and not _participle(text[current[-1][0] : current[-1][1]])
             ):
                 current.pop()
                 current_flags.pop()
@@ -348,6 +362,7 @@ def _read_text(text: str, table: SynonymTable, keep: frozenset[str]) -> tuple[li
                 current, current_flags = [], []
             current.append((start, end, terms))
             current_flags.append(flag)
+            before_last_third = last_third if len(current) > 1 else False
             last_third = third
             last_verbish = third or flag == "noun_verb"
             last_name = text[start].isupper()
