@@ -301,7 +301,7 @@ def _md_question(q: dict[str, Any]) -> list[str]:
     d = a["delivery"]
     if d:
         fillers = f" ({md(', '.join(sorted(set(d.get('filler_words', [])))))})" if d.get("filler_words") else ""
-        out.append(f"- Delivery: {d.get('words', 0)} words · {d.get('fillers', 0)} fillers{fillers} · "
+        out.append(f"- Delivery: {count(d.get('words', 0), 'word')} · {count(d.get('fillers', 0), 'filler')}{fillers} · "
                    f"about {_duration(d.get('speaking_seconds', 0))} spoken")
     fu = q["follow_up"]
     if fu:

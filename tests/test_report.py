@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import re
+
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -87,6 +90,15 @@ def test_markdown_escapes_what_the_user_typed(answered):
     assert "\\<script\\>x\\</script\\>" in md and "<script>" not in md
     assert "| 1 |" in md and "skipped" in md.lower() and "Not answered" in md
     assert "## Delivery" in md and "<details><summary>Model answer</summary>" in md
+    assert re.search(r"- Delivery: 38 words · 2 fillers \(like, um\) · ", md), md
+
+
+def test_one_filler_is_one_filler(answered):
+    one = copy.deepcopy(answered)
+    for d in (one["delivery"], one["questions"][0]["attempts"][0]["delivery"]):
+        d.update(words=1, fillers=1, filler_words=["um"], filler_rate=1.0)
+    md = to_markdown(one)
+    assert "- Delivery: 1 word · 1 filler (um) · " in md and "\n1 word · 1 filler (100%): um · " in md
 
 
 def test_html_export_is_self_contained_and_escaped(answered):
