@@ -83,6 +83,11 @@ def test_follow_up_for_cdc_asks_what_replaces_polling(lexicon):
      "What happens to the leader when something fails?"),
     # Kafka's partitions are shards, not failures.
     ("Topic/Partition", "Kafka specifics: topics divided into partitions.", "What role does Topic/Partition play here?"),
+    ("isolated partitions", "The solution is to implement fault isolation by partitioning the application stack.",
+     "What role do isolated partitions play here?"),
+    ("Kubernetes", "Kubernetes restarts the pod.", "What role does Kubernetes play here?"),
+    ("Dead-letter Queues (DLQs)", "Messages that keep failing go to a dead-letter queue.",
+     "What role do Dead-letter Queues (DLQs) play here?"),
 ])
 def test_follow_up_probes_read_as_an_interviewer_would_ask(label, evidence, question):
     assert follow_up_for(Concept(label, (), 1.0, evidence)) == question

@@ -36,8 +36,18 @@ def follow_up_for(concept: Concept | str, evidence: str | None = None) -> str:
 
 
 def _question(template: str, label: str, x: str) -> str:
-    text = template.format(concept=label, the_concept=_with_article(label), x=x).strip()
+    does = "do" if _plural(label) else "does"
+    text = template.format(concept=label, the_concept=_with_article(label), x=x, does=does).strip()
     return text if text.endswith("?") else text.rstrip(".") + "?"
+
+
+def _plural(label: str) -> bool:
+    """Guess whether a label names many ("isolated partitions"); names and acronyms name one."""
+    words = re.sub(r"\s*\([^)]*\)", "", label).split()
+    if not words or (len(words) == 1 and words[0][:1].isupper()):
+        return False  # "Kubernetes", "Redis"
+    last = words[-1].split("/")[-1]
+    return not last.isupper() and last.lower().endswith("s") and not last.lower().endswith(("ss", "us", "is"))
 
 
 _DETERMINERS = frozenset("a an the this that these those each every any some your our its their".split())
