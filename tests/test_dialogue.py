@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import deque
 
 import pytest
@@ -334,3 +335,12 @@ def test_a_bank_topic_draws_varied_questions_all_on_it(engine):
         assert question["topic"] == "reliability"
         firsts.add(question["id"])
     assert len(firsts) >= 6  # not the same three questions every session
+
+
+def test_a_session_does_not_ask_the_same_subject_twice(engine):
+    """"Explain the bulkhead pattern" right after "What is the bulkhead pattern?" is one question twice."""
+    for seed in range(16):
+        state, _ = engine.start(Config(topic="reliability", count=5, seed=seed))
+        state = state.evolve(asked=("003-choice-18",))  # "What is the bulkhead pattern?"
+        question, _ = engine.planner.next_question(state, random.Random(seed))
+        assert "bulkhead" not in question.prompt.lower(), (seed, question.prompt)

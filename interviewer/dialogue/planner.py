@@ -1,22 +1,36 @@
-"""Choosing the next question: on topic, at the level asked, never twice, a mix of kinds."""
+"""Choosing the next question: on topic, at the level asked, never twice, a mix of kinds, and not the
+same subject again in other words ("What is the bulkhead pattern?" after "Explain the bulkhead pattern")."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 
 from interviewer.dialogue.state import State
 from interviewer.errors import InputError
 from interviewer.records import Question
+from interviewer.text import analyze
 
 
 class Planner:
     """Pick questions from the bank for a session."""
 
-    def __init__(self, bank, *, pool_size: int = 12):
-        """`pool_size`: how many of the most relevant questions on a topic are in play for the kind mix."""
+    def __init__(self, bank, *, pool_size: int = 12, same_subject: float = 2 / 3, rare_share: float = 0.04):
+        """`pool_size`: how many of the most relevant questions on a topic are in play for the kind mix.
+
+        Two prompts are about one subject when they share `same_subject` of the shorter one's words
+        (weighted by IDF over the bank's prompts), one of them a word at most `rare_share` of the
+        prompts use ("bulkhead", not "microservices").
+        """
         self.bank = bank
         self.pool_size = pool_size
+        self.same_subject = same_subject
+        subjects = [_subject(q) for q in bank]
+        df = Counter(t for words in subjects for t in words)
+        n = max(1, len(subjects))
+        self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        self._rare = frozenset(t for t, c in df.items() if c <= rare_share * n)
 
     def next_question(self, state: State, rng: random.Random) -> tuple[Question | None, str | None]:
         """Return the next question and, if the choice had to be relaxed, a notice saying how."""
@@ -52,10 +66,32 @@ class Planner:
     def _mix(self, candidates: list[Question], state: State, rng: random.Random, ranked: bool) -> Question:
         """Prefer the kind asked least so far; on free-text topics one of the three most relevant such questions."""
         pool = candidates[: self.pool_size] if ranked else candidates
-        used = Counter(self.bank.get(qid).kind for qid in state.asked if _known(self.bank, qid))
+        asked = [self.bank.get(qid) for qid in state.asked if _known(self.bank, qid)]
+        subjects = [_subject(q) for q in asked]
+        fresh = [q for q in pool if not any(self._same(_subject(q), s) for s in subjects)]
+        pool = fresh or pool  # when every one left repeats a subject, a repeat beats no question
+        used = Counter(q.kind for q in asked)
         least = min(used[q.kind] for q in pool)
         pool = [q for q in pool if used[q.kind] == least]
         return rng.choice(pool[:3] if ranked else pool)
+
+
+    def _same(self, a: frozenset[str], b: frozenset[str]) -> bool:
+        shared = a & b
+        if not shared & self._rare:
+            return False
+        weight = lambda words: sum(self._idf.get(t, 0.0) for t in words)  # noqa: E731
+        return weight(shared) >= self.same_subject * min(weight(a), weight(b))
+
+
+# Words prompts of every subject use ("Explain the saga pattern", "in distributed systems").
+_PROMPT_WORDS = frozenset(analyze("explain describe discuss pattern work use design would handle implement approach "
+                                   "strategy distributed systems architecture multi"))
+
+
+def _subject(q: Question) -> frozenset[str]:
+    """Return the words of a prompt that say what it is about."""
+    return frozenset(analyze(q.prompt)) - _PROMPT_WORDS
 
 
 def _known(bank, question_id: str) -> bool:
