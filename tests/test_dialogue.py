@@ -327,6 +327,15 @@ def test_probe_feedback_cites_only_passages_about_each_topic(engine, bank, searc
         assert 3 * len(said) >= 2 * len(set(analyze(s["concept"]))), s
 
 
+def test_read_next_never_points_at_a_list_of_probe_questions(engine, bank):
+    lists = {(q.source.doc, q.source.heading) for q in bank if q.kind == "probe"}
+    # "handling subscriber failures" is best found in the very list this probe comes from.
+    state, steps = run(engine, ask(engine, "001-probe-59"), "I'd pick the guarantees per topic, with durable topics", "/end")
+    [summary] = [r for step in steps for r in step if r.kind == "summary"]
+    assert summary.data["read_next"], "the weakest concepts have passages to read"
+    assert not {(r["doc"], r["heading"]) for r in summary.data["read_next"]} & lists
+
+
 def test_a_bank_topic_draws_varied_questions_all_on_it(engine):
     firsts = set()
     for seed in range(12):

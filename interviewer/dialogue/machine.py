@@ -10,7 +10,7 @@ import random
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from interviewer.dialogue import replies as say
 from interviewer.dialogue.intents import Intent, classify, continues, normalise_utterance
@@ -129,6 +129,7 @@ def action_for(phase: str, intent: str) -> str:
 
 
 class BankLike(Protocol):
+    def __iter__(self) -> Iterator[Question]: ...
     def get(self, question_id: str) -> Question: ...
     def select(self, topic: str | None = None, kind: str | None = None, difficulty: str | None = None,
                exclude: Iterable[str] = ()) -> list[Question]: ...
@@ -163,6 +164,8 @@ class Interviewer:
         self.grader = grader
         self.clock = clock
         self.planner = Planner(bank)
+        # A list of probe questions names topics without explaining them: never a passage to study.
+        self._question_lists = frozenset((q.source.doc, q.source.heading) for q in bank if q.kind == "probe")
         # The grader takes the per-hint penalty off the score; the engine names it in grade points.
         penalty = getattr(grader, "settings", {}).get("hint_penalty", 0.05)
         self.hint_cost = hint_cost if hint_cost is not None else round(5 * float(penalty), 2)
@@ -315,14 +318,13 @@ class Interviewer:
         payload = card.to_dict()
         payload.update(question_id=q.id, answer=answer, reference=q.reference, question_kind=q.kind)
         if q.kind == "probe":
-            payload["study"] = self._study((c["concept"] for c in payload["missed"] + payload["matched"]),
-                                           skip=(q.source.doc, q.source.heading))
+            payload["study"] = self._study(c["concept"] for c in payload["missed"] + payload["matched"])
         return payload
 
-    def _study(self, concepts: Iterable[str], skip: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    def _study(self, concepts: Iterable[str]) -> list[dict[str, Any]]:
         """Cite, for each concept, a corpus passage that talks about it (none when no passage does).
 
-        `skip` is a (doc, heading) not to cite: the question's own section.
+        A list of probe questions is never cited.
         """
         out = []
         for concept in concepts:
@@ -335,7 +337,7 @@ class Interviewer:
             # "Binary Protocol"): cite one that says two thirds of the concept's words or more.
             for h in hits:
                 said = wanted & set(analyze(h.heading + " " + h.text))
-                if (h.doc, h.heading) != skip and 3 * len(said) >= 2 * len(wanted):
+                if (h.doc, h.heading) not in self._question_lists and 3 * len(said) >= 2 * len(wanted):
                     out.append({"concept": concept, "doc": h.doc, "heading": h.heading, "line": h.line})
                     break
         return out
