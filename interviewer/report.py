@@ -78,7 +78,8 @@ def session_report(record: Any, turns: Sequence[Any], scorecards: Sequence[Any],
         "session": session,
         "questions": questions,
         "topics": _topics(questions),
-        "delivery": _delivery([q["attempts"][-1]["delivery"] for q in answered]),
+        "delivery": _delivery([q["attempts"][-1]["delivery"] for q in answered]
+                              + [q["follow_up"]["delivery"] for q in answered if (q["follow_up"] or {}).get("delivery")]),
         "weakest_concepts": _weakest(answered),
         "transcript": [{"seq": t.seq, "role": t.role, "kind": t.kind, "text": t.text, "at": _iso(t.created_at)}
                        for t in turns],
@@ -151,6 +152,8 @@ def _question(qid: str, position: int, result: Result | None, state: State, seen
         "follow_up": None if fu is None else {
             "prompt": fu.prompt, "concept": fu.concept, "answer": fu.answer,
             "score": fu.scorecard["score"] if fu.scorecard else None,
+            "covered": result.recovered is not None,
+            "delivery": fu.scorecard.get("delivery", {}) if fu.scorecard else None,
         },
     }
 
@@ -188,7 +191,10 @@ def _weakest(answered: list[dict[str, Any]]) -> list[dict[str, Any]]:
     weight: Counter[str] = Counter()
     reference: dict[str, str] = {}
     for q in answered:
+        recovered = q["follow_up"]["concept"] if q["follow_up"] and q["follow_up"]["covered"] else None
         for m in q["attempts"][-1]["missed"]:
+            if m["concept"] == recovered:
+                continue  # covered on the follow-up
             weight[m["concept"]] += float(m.get("weight", 1.0))
             reference.setdefault(m["concept"], m.get("reference", ""))
     return [{"concept": c, "reference": reference[c]} for c, _ in weight.most_common(WEAKEST)]

@@ -230,6 +230,25 @@ def test_follow_up_is_scored_and_credited_to_the_same_question(engine):
     assert state.result_for("000-open-185").grade >= before
 
 
+PUB_SUB_ANSWER = ("so basically I'd put a message broker like Kafka in the middle. Payment events go to persistent, "
+                  "replicated topics, and consumers only ack after processing, so if a subscriber fails the broker "
+                  "redelivers, and the handlers are idempotent.")
+PERSISTENCE = ("it's how durable a message is: kept in memory only, written to disk, or replicated to several "
+               "brokers before the producer gets its ack")
+
+
+def test_a_concept_covered_on_the_follow_up_is_not_among_the_weakest(engine):
+    state, steps = run(engine, ask(engine, "001-probe-59"), PUB_SUB_ANSWER)
+    assert state.phase == "followup" and steps[0][0].data["follow_up"] == "What role do persistence levels play here?"
+    state, steps = run(engine, state, PERSISTENCE, "/end")
+    [summary] = [r for step in steps for r in step if r.kind == "summary"]
+    [row] = summary.data["questions"]
+    assert "persistence levels (on the follow-up)" in row["matched"] and "persistence levels" not in row["missed"]
+    assert "persistence levels" not in summary.data["weakest_concepts"]
+    # Delivery counts everything the candidate said, the follow-up answer too.
+    assert summary.data["delivery"]["words"] == len(PUB_SUB_ANSWER.split()) + len(PERSISTENCE.split())
+
+
 def test_unsure_messages_are_asked_about(engine):
     state = ask(engine, "002-scenario-downstream-resiliency-1")
     state, steps = run(engine, state, "what is a retry storm with exponential backoff")

@@ -160,3 +160,20 @@ def test_the_trend_joins_graded_sessions_oldest_first(services, store):
     root = parse(trend_svg(rows))
     assert len(root.findall(f"{SVG}circle")) == 2
     assert root.find(f"{SVG}polyline") is not None
+
+
+def test_a_concept_covered_on_the_follow_up_is_not_among_the_weakest(services, store):
+    from test_dialogue import PERSISTENCE, PUB_SUB_ANSWER
+
+    engine = services.interviewer(clock=lambda: 1000.0)
+    state, replies = engine.start(Config(seed=3, topic="messaging", count=1))
+    state = state.evolve(current="001-probe-59", asked=("001-probe-59",), number=1, phase="asking")
+    record = store.create_session({"topic": "messaging", "count": 1}, state.to_dict(), [r.to_dict() for r in replies])
+    for text in (PUB_SUB_ANSWER, PERSISTENCE):
+        state, replies = engine.handle(state, text)
+        store.record_turn(record.id, text, [r.to_dict() for r in replies], state.to_dict())
+    report = report_of(store, services, record.id)
+    [q] = report["questions"]
+    assert q["follow_up"]["concept"] == "persistence levels" and q["follow_up"]["covered"] is True
+    assert "persistence levels" not in [w["concept"] for w in report["weakest_concepts"]]
+    assert report["delivery"]["words"] == len(PUB_SUB_ANSWER.split()) + len(PERSISTENCE.split())

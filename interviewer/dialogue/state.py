@@ -37,6 +37,10 @@ class Attempt:
     seconds: float | None = None
 
 
+# A follow-up answer scoring this much covers the concept it probed (the grader's `covered_at`).
+FOLLOW_UP_COVERS = 0.5
+
+
 @dataclass(frozen=True)
 class FollowUp:
     """The follow-up probe on a missed concept, and the candidate's answer to it."""
@@ -73,6 +77,14 @@ class Result:
         fu = self.follow_up
         credit = fu.share * float(fu.scorecard["score"]) if fu and fu.scorecard else 0.0
         return round(min(1.0, base + credit), 3)
+
+    @property
+    def recovered(self) -> str | None:
+        """Return the concept the follow-up probed when its answer covered it, else None."""
+        fu = self.follow_up
+        if fu and fu.scorecard and float(fu.scorecard["score"]) >= FOLLOW_UP_COVERS:
+            return fu.concept
+        return None
 
     @property
     def grade(self) -> float:

@@ -58,7 +58,8 @@ def _weakest(results: tuple[Result, ...], rows: list[dict[str, Any]]) -> list[st
     for r, row in sorted(zip(results, rows), key=lambda pair: pair[1]["grade"]):
         if r.attempts:
             ranked = sorted(r.attempts[-1].scorecard["missed"], key=lambda m: -float(m.get("weight", 1.0)))
-            misses.append([m["concept"] for m in ranked if not is_option_label(m["concept"])])
+            misses.append([m["concept"] for m in ranked
+                           if not is_option_label(m["concept"]) and m["concept"] != r.recovered])
         elif row["skipped"]:
             misses.append(list(row["concepts"]))
     out: list[str] = []
@@ -92,8 +93,10 @@ def _row(r: Result, bank) -> dict[str, Any]:
         "number": r.number, "question_id": r.question_id, "prompt": prompt, "kind": kind, "topic": topic,
         "grade": r.grade, "score": r.score, "skipped": r.skipped and not r.attempts, "hints": r.hints,
         "attempts": len(r.attempts), "concepts": concepts,
-        "matched": [_short(m["concept"]) for m in last["matched"]] if last else [],
-        "missed": [m["concept"] for m in last["missed"]] if last else [],
+        # A concept missed in the answer and covered on the follow-up counts as covered, saying so.
+        "matched": ([_short(m["concept"]) for m in last["matched"]] if last else [])
+        + ([f"{r.recovered} (on the follow-up)"] if r.recovered else []),
+        "missed": [m["concept"] for m in last["missed"] if m["concept"] != r.recovered] if last else [],
         "follow_up": ({"prompt": r.follow_up.prompt, "concept": r.follow_up.concept,
                        "score": r.follow_up.scorecard["score"] if r.follow_up.scorecard else None}
                       if r.follow_up else None),
@@ -106,7 +109,9 @@ def _short(concept: str) -> str:
 
 
 def _delivery(answered: list[Result]) -> dict[str, Any]:
+    """Add up how every graded answer was said, follow-up answers included."""
     cards = [r.attempts[-1].scorecard["delivery"] for r in answered]
+    cards += [r.follow_up.scorecard["delivery"] for r in answered if r.follow_up and r.follow_up.scorecard]
     words = sum(d["words"] for d in cards)
     fillers = sum(d["fillers"] for d in cards)
     top: Counter[str] = Counter()
