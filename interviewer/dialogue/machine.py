@@ -6,6 +6,7 @@ index, grader, clock and seed: the same messages give the same transcript.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import time
@@ -29,6 +30,8 @@ MAX_MESSAGE_BYTES = 8 * 1024
 MIN_ANSWER_WORDS = 8
 # How many passages are looked at to find one that is about a concept to study.
 STUDY_CANDIDATES = 3
+# How many concepts' study passages are remembered.
+STUDY_CACHE = 4096
 # Below this score (or off topic) a follow-up probe makes no sense: the interviewer moves on.
 FOLLOW_UP_MIN_SCORE = 0.15
 # A looked-up passage of fewer words only names the thing; the section after it is quoted too, when
@@ -166,6 +169,9 @@ class Interviewer:
         self.planner = Planner(bank)
         # A list of probe questions names topics without explaining them: never a passage to study.
         self._question_lists = frozenset((q.source.doc, q.source.heading) for q in bank if q.kind == "probe")
+        # The passage to study for a concept depends only on the index: every summary names a few,
+        # and reading their passages is most of a summary's time, so each is looked up once.
+        self._pointer = functools.lru_cache(maxsize=STUDY_CACHE)(self._find_pointer)
         # The grader takes the per-hint penalty off the score; the engine names it in grade points.
         penalty = getattr(grader, "settings", {}).get("hint_penalty", 0.05)
         self.hint_cost = hint_cost if hint_cost is not None else round(5 * float(penalty), 2)
@@ -326,21 +332,21 @@ class Interviewer:
 
         A list of probe questions is never cited.
         """
-        out = []
-        for concept in concepts:
-            wanted = set(analyze(concept))
-            try:
-                hits = self.search.search(concept, top=STUDY_CANDIDATES).hits if wanted else ()
-            except InputError:
-                continue
-            # The best-ranked passage is not always about the concept ("protocol bridges" finds
-            # "Binary Protocol"): cite one that says two thirds of the concept's words or more.
-            for h in hits:
-                said = wanted & set(analyze(h.heading + " " + h.text))
-                if (h.doc, h.heading) not in self._question_lists and 3 * len(said) >= 2 * len(wanted):
-                    out.append({"concept": concept, "doc": h.doc, "heading": h.heading, "line": h.line})
-                    break
-        return out
+        return [dict(pointer) for pointer in map(self._pointer, concepts) if pointer is not None]
+
+    def _find_pointer(self, concept: str) -> dict[str, Any] | None:
+        wanted = set(analyze(concept))
+        try:
+            hits = self.search.search(concept, top=STUDY_CANDIDATES).hits if wanted else ()
+        except InputError:
+            return None
+        # The best-ranked passage is not always about the concept ("protocol bridges" finds
+        # "Binary Protocol"): cite one that says two thirds of the concept's words or more.
+        for h in hits:
+            said = wanted & set(analyze(h.heading + " " + h.text))
+            if (h.doc, h.heading) not in self._question_lists and 3 * len(said) >= 2 * len(wanted):
+                return {"concept": concept, "doc": h.doc, "heading": h.heading, "line": h.line}
+        return None
 
     def _follow_up(self, card: Scorecard) -> FollowUp | None:
         if not card.follow_up or not card.missed or card.score < FOLLOW_UP_MIN_SCORE:

@@ -26,9 +26,9 @@ class Planner:
         self.bank = bank
         self.pool_size = pool_size
         self.same_subject = same_subject
-        subjects = [_subject(q) for q in bank]
-        df = Counter(t for words in subjects for t in words)
-        n = max(1, len(subjects))
+        self._subjects = {q.id: _subject(q) for q in bank}
+        df = Counter(t for words in self._subjects.values() for t in words)
+        n = max(1, len(self._subjects))
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._rare = frozenset(t for t, c in df.items() if c <= rare_share * n)
 
@@ -67,14 +67,18 @@ class Planner:
         """Prefer the kind asked least so far; on free-text topics one of the three most relevant such questions."""
         pool = candidates[: self.pool_size] if ranked else candidates
         asked = [self.bank.get(qid) for qid in state.asked if _known(self.bank, qid)]
-        subjects = [_subject(q) for q in asked]
-        fresh = [q for q in pool if not any(self._same(_subject(q), s) for s in subjects)]
+        subjects = [self._subject_of(q) for q in asked]
+        fresh = [q for q in pool if not any(self._same(self._subject_of(q), s) for s in subjects)]
         pool = fresh or pool  # when every one left repeats a subject, a repeat beats no question
         used = Counter(q.kind for q in asked)
         least = min(used[q.kind] for q in pool)
         pool = [q for q in pool if used[q.kind] == least]
         return rng.choice(pool[:3] if ranked else pool)
 
+
+    def _subject_of(self, q: Question) -> frozenset[str]:
+        found = self._subjects.get(q.id)
+        return found if found is not None else _subject(q)
 
     def _same(self, a: frozenset[str], b: frozenset[str]) -> bool:
         shared = a & b

@@ -252,7 +252,7 @@ class Grader:
         matched, missed = self._split(rows)
         return self._card(question_id, score, matched, missed, delivery, flags, prepared)
 
-    def _in_domain(self, model: Any, content: list[str]) -> bool:
+    def _in_domain(self, model: ReferenceModel, content: list[str]) -> bool:
         """Tell whether an answer to a question with too few words of its own to judge it against
         ("Tests understanding of message brokers, persistence levels…") keeps to the corpus's subject.
 

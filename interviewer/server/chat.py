@@ -61,6 +61,12 @@ class Hub:
         self._connections: dict[str, Connection] = {}
         self._live: dict[str, Live] = {}
         self._lock = threading.Lock()
+        # One message at a time per process: engine work is Python (one thread runs at a time anyway)
+        # and SQLite takes one writer at a time. Left to interleave, every message is slowed by all
+        # the others and a writer holding the store's lock waits for the interpreter between its
+        # statements; in turn, each is served whole. bench_load, 200 clients, six paired runs:
+        # answer → feedback p95 lower every time, median 99 ms against 209 ms interleaved.
+        self._turns = threading.Lock()
 
     # ------------------------------------------------------------------ connections
 
@@ -130,7 +136,7 @@ class Hub:
         live = self._live.get(conn.session_id) if conn.session_id else None
         if live is None:
             return [_error("Start an interview first: the page does this for you (a client sends `start`).")]
-        with live.lock:
+        with live.lock, self._turns:
             try:
                 state, replies = self.engine.handle(live.state, text)
                 payloads = [r.to_dict() for r in replies]
