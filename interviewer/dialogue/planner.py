@@ -75,7 +75,6 @@ class Planner:
         pool = [q for q in pool if used[q.kind] == least]
         return rng.choice(pool[:3] if ranked else pool)
 
-
     def _subject_of(self, q: Question) -> frozenset[str]:
         found = self._subjects.get(q.id)
         return found if found is not None else _subject(q)
@@ -84,8 +83,10 @@ class Planner:
         shared = a & b
         if not shared & self._rare:
             return False
-        weight = lambda words: sum(self._idf.get(t, 0.0) for t in words)  # noqa: E731
-        return weight(shared) >= self.same_subject * min(weight(a), weight(b))
+        return self._weight(shared) >= self.same_subject * min(self._weight(a), self._weight(b))
+
+    def _weight(self, words: frozenset[str]) -> float:
+        return sum(self._idf.get(t, 0.0) for t in words)
 
 
 # Words prompts of every subject use ("Explain the saga pattern", "in distributed systems").
