@@ -377,3 +377,16 @@ def test_words_rewritten_by_a_synonym_still_count_as_said(grader):
                  "including those of aborted transactions. **Read Committed** returns only committed records.")
     card = grader.grade("read uncommitted reads everything, even aborted records", reference=reference)
     assert "Read Uncommitted" in [m.concept for m in card.matched]
+
+
+def test_a_phrase_said_in_another_order_still_counts(grader, questions):
+    # "message queue" is one token of the synonym table (with MQ, task queue …); said the other way
+    # round, "a queue deletes a message", it names the same thing.
+    q = next(q for q in questions if q.prompt == "What is a message queue vs event stream (RabbitMQ vs Kafka)?")
+    card = grader.grade("D: a queue deletes a message once it is consumed, a stream keeps it for replay", question=q)
+    assert "message queue" in [m.concept for m in card.matched]
+    # Words far apart in the answer are no phrase.
+    far = grader.grade(
+        "D: the message is consumed by a consumer group and can be read again by replaying the log from "
+        "an offset, while the other one is a queue", question=q)
+    assert "message queue" not in [m.concept for m in far.matched]

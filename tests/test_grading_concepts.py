@@ -63,6 +63,24 @@ def test_products_listed_as_examples_are_wordings_of_the_idea(questions, lexicon
     assert ("message queue", "SQS") in [(m.concept, m.evidence) for m in card.matched]
 
 
+def test_a_missed_concept_is_explained_by_prose_not_by_a_row_of_a_diagram(questions, lexicon):
+    q = next(q for q in questions if q.prompt == "What is a message queue vs event stream (RabbitMQ vs Kafka)?")
+    evidence = {c.label: c.evidence for c in concepts_for(q, lexicon)}
+    # The diagram's "Consumer Group A    Consumer Group B    Consumer Group C" names boxes; the line
+    # that explains consumer groups comes later.
+    assert evidence["Consumer Group"] == "Consumer group: each partition consumed by exactly one consumer in the group."
+
+
+def test_a_line_set_in_context_does_not_define_its_context():
+    concepts = labels(extract_concepts(
+        "In banking: Kafka carries the core events, with retention for the auditors.\n"
+        "The Tail: the last node of the chain answers every read.\n"
+        "Kafka specifics: topics are divided into partitions."))
+    assert "banking" not in concepts and "in banking" not in concepts
+    assert "tail" in concepts
+    assert "kafka specifics" not in concepts  # a page's label ("specifics"), not an idea
+
+
 def test_a_parenthesised_list_of_plain_words_is_not_folded():
     concepts = extract_concepts("Pick a consistency level (strong, eventual, causal) for each **read path**.")
     assert "strong" not in {a.lower() for c in concepts for a in c.aliases}

@@ -12,7 +12,7 @@ from typing import Callable, Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
-from interviewer.grading.aliases import SynonymTable, canonicalize, terms_of
+from interviewer.grading.aliases import SynonymTable, canonicalize, terms_of, token_parts
 from interviewer.records import Concept
 from interviewer.text import NUMBER_WORDS, Spoken, Word, normalise_spoken, stem, word_terms, words
 
@@ -25,6 +25,7 @@ class ReferenceModel:
 
     concepts: tuple[Concept, ...]
     aliases: tuple[tuple[tuple[str, ...], ...], ...]  # per concept: canonical term tuples of its wordings
+    tight: frozenset[tuple[str, ...]]  # wordings that count only said close together (a phrase's words)
     term_weights: Mapping[str, float]  # canonical reference terms (soft overlap)
     question_terms: frozenset[str]  # canonical terms of the question
     question_words: frozenset[str]  # canonical and plain terms of the question (restating checks)
@@ -54,13 +55,20 @@ def build_reference_model(
     ref_words = words(reference)
     raw_terms = [t for w in ref_words for t in word_terms(w.text)]
     alias_terms = []
+    tight: set[tuple[str, ...]] = set()
     texts = [reference, question]
     for c in concepts:
         forms = []
         for wording in (c.label, *c.aliases):
             key = synonyms.canonical(terms_of(wording))
-            if key and key not in forms:
-                forms.append(key)
+            # A phrase the synonym table turns into one token may also be said in other orders:
+            # "a queue deletes the message" names a message queue; its words still match in a window.
+            spread = tuple(p for t in key for p in token_parts(t))
+            for form in (key, spread):
+                if form and form not in forms:
+                    forms.append(form)
+            if spread != key:
+                tight.add(spread)
             texts.append(wording)
         alias_terms.append(tuple(forms))
     known: set[str] = set()
@@ -88,6 +96,7 @@ def build_reference_model(
     return ReferenceModel(
         concepts=concepts,
         aliases=tuple(alias_terms),
+        tight=frozenset(tight),
         term_weights=term_weights,
         question_terms=question_terms,
         question_words=question_terms | frozenset(terms_of(question)),
@@ -228,6 +237,7 @@ def match_concept(
     answer: AnswerModel,
     weight: Callable[[str], float],
     *,
+    tight: frozenset[tuple[str, ...]] = frozenset(),
     window_per_term: float = 4,
     scattered_credit: float = 0.7,
     missing_head_credit: float = 0.5,
@@ -253,6 +263,8 @@ def match_concept(
         else:
             lo, hi = _window([positions[t] for t in present])
             if hi - lo + 1 > window_per_term * len(terms) + 2:
+                if form in tight:
+                    continue
                 credit *= scattered_credit
                 if credit <= best.credit:
                     continue

@@ -16,7 +16,7 @@ from functools import lru_cache
 from interviewer.grading.aliases import SynonymTable, default_synonyms
 from interviewer.grading.labels import edge_word, example_value, is_measure, is_noun_verb, is_number, is_verb, meta_head
 from interviewer.grading.rules import rules
-from interviewer.text import word_terms, words
+from interviewer.text import STOP_WORDS, word_terms, words
 
 # --------------------------------------------------------------------------- markdown → sentences
 
@@ -40,6 +40,7 @@ CAPS_RUN = re.compile(
 )
 # "Label: explanation" at the start of a line: the label is the term the line defines.
 _LABEL = re.compile(r"^([A-Za-z0-9][A-Za-z0-9 '’/&()+-]{0,60}?)\s*:\s+\S")
+_ARTICLES = frozenset({"a", "an", "the"})
 _TABLE_SEPARATOR = re.compile(r"^\s*\|?[\s:|-]*-[\s:|-]*$")
 
 
@@ -163,10 +164,13 @@ def _parse_line(raw: str) -> tuple[bool, bool, bool, bool, bool, tuple[tuple[str
     )
     if not heading and not lead_in and not table:
         label = _LABEL.match(plain)
-        if label and len(label.group(1).split()) <= 5 and not any(
-            example_value(w) or is_verb(w) for w in label.group(1).split()
+        head = label.group(1).split() if label else []
+        if head and len(head) <= 5 and (head[0].lower() not in STOP_WORDS or head[0].lower() in _ARTICLES) and not any(
+            example_value(w) or is_verb(w) for w in head
         ):
-            # "Atomicity: Ensures that…" defines its label, as bold would ("Alice posts:" does not).
+            # "Atomicity: Ensures that…" defines its label, as bold would ("Alice posts:" does not, nor
+            # does a context that starts with a function word: "In banking:", "For example:"; "The
+            # Tail:" does).
             spans.append(label.group(1))
     if not heading and table:
         # A table row: each cell is a piece of its own ("| Latency | Lower |" is no phrase).

@@ -155,6 +155,7 @@ class Grader:
                 forms,
                 ans,
                 prepared.model.weight,
+                tight=prepared.model.tight,
                 window_per_term=s["window_per_term"],
                 scattered_credit=s["scattered_credit"],
                 missing_head_credit=s["missing_head_credit"],

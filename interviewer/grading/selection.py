@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Callable, Mapping
 
@@ -10,6 +11,7 @@ from interviewer.grading.candidates import Candidate, mentions, sentence_ids_of
 from interviewer.grading.reference import Sentence
 from interviewer.grading.rules import generic_terms
 from interviewer.lexicon import Lexicon
+from interviewer.text import STOP_WORDS, words
 
 
 def term_weigher(
@@ -226,8 +228,8 @@ def evidence_for(cand: Candidate, sentences: list[Sentence], sentence_terms: lis
 
     A sentence that mentions it and explains: not a heading or table header, at least min_words
     words; outside examples and in shallow bullets first, then one that starts with the concept
-    ("Token Bucket: each request…"), then the earliest. A concept named only by a heading (or a
-    "Label:" line) is explained by the first such sentence under it; a short list item by the line
+    ("Token Bucket: each request…"), then the earliest; a line of prose before a row of a diagram.
+    A concept named only by a heading (or a "Label:" line) is explained by the first such sentence under it; a short list item by the line
     that introduces its list.
     """
     terms = set(cand.key)
@@ -241,7 +243,7 @@ def evidence_for(cand: Candidate, sentences: list[Sentence], sentence_terms: lis
         if s.heading or s.label or len(s.text.split()) < min_words:
             continue
         leads = s.text.lower().startswith(label_low) or s.text.lower().startswith(label_low.split(" (")[0])
-        rank = (s.example, s.depth, not leads, i)
+        rank = (s.example, not prose(s.text), s.depth, not leads, i)
         if best is None or rank < best[0]:
             best = (rank, s.text)
     if best is not None:
@@ -267,3 +269,18 @@ def evidence_for(cand: Candidate, sentences: list[Sentence], sentence_terms: lis
             if prev.depth != s.depth or len(prev.text.split()) >= min_words or prev.heading:
                 break
     return s.text
+
+
+_BOX = re.compile(r"[│─┌┐└┘├┤┬┴┼]")
+_CLAUSE = re.compile(r"[:;,.]")
+
+
+def prose(text: str) -> bool:
+    """Tell a line that explains from a row of a diagram: a diagram's row ("Consumer Group A Consumer
+    Group B", "Producer → [Queue] → Consumer") has no function word and no clause punctuation, or draws
+    boxes. "Writes need: ACID transactions, validations" and "DNS Resolution → The domain name is
+    resolved…" explain."""
+    if _BOX.search(text):
+        return False
+    # Lowercase function words only: the "A" of "Consumer Group A" names a box.
+    return bool(_CLAUSE.search(text)) or any(text[w.start : w.end] in STOP_WORDS for w in words(text))
