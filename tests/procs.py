@@ -77,23 +77,33 @@ class Server:
             cmd += ["--seed", str(self.seed)]
         return cmd
 
-    def start(self, timeout: float = START_TIMEOUT) -> Server:
-        """Run the server and wait for its "Serving on" line; raise ServerExited if it stops first."""
+    def environ(self) -> dict[str, str]:
+        """The server's environment: this one's, without any INTERVIEWER_* setting of the caller's."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")}
         if self.channel:
             env["INTERVIEWER_MESSAGE_CHANNEL"] = self.channel
+        return env
+
+    def start(self, timeout: float = START_TIMEOUT) -> Server:
+        """Run the server and wait until it serves; raise ServerExited if it stops first."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._log_from = self.log.stat().st_size if self.log.exists() else 0
         with open(self.log, "ab") as err:
-            self.proc = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=err, cwd=ROOT, env=env)
-        line = self._first_line(timeout)
-        match = re.match(r"Serving on (http://\S+)", line)
-        if not match:
+            # A session of its own: a kill reaches every process of the server (gunicorn's workers too).
+            self.proc = subprocess.Popen(self.command(), stdout=subprocess.PIPE, stderr=err, cwd=ROOT,
+                                         env=self.environ(), start_new_session=True)
+        if not self._await_serving(timeout):
             self.kill()
             raise ServerExited(self.proc.returncode, self.stderr())
-        self.url = match.group(1)
-        self.port = int(self.url.rsplit(":", 1)[1])
         return self
+
+    def _await_serving(self, timeout: float) -> bool:
+        """Wait for the "Serving on URL" line `interviewer serve` prints; note the URL."""
+        match = re.match(r"Serving on (http://\S+)", self._first_line(timeout))
+        if match:
+            self.url = match.group(1)
+            self.port = int(self.url.rsplit(":", 1)[1])
+        return bool(match)
 
     def _first_line(self, timeout: float) -> str:
         assert self.proc is not None and self.proc.stdout is not None
@@ -158,12 +168,13 @@ class Server:
         if proc is None:
             return
         if proc.poll() is None:
-            proc.send_signal(sig)
+            _signal_group(proc, sig)
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                _signal_group(proc, signal.SIGKILL)
                 proc.wait(timeout=10)
+        _signal_group(proc, signal.SIGKILL)  # whatever the server started and left behind
         if proc.stdout is not None:
             proc.stdout.close()
 
@@ -172,6 +183,51 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.kill()
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+class Gunicorn(Server):
+    """The production set-up the README documents: gunicorn, one worker with threads, the app factory.
+
+    Settings go through the environment (INTERVIEWER_DATA, _DB, _MESSAGE_QUEUE), as on a real node.
+    """
+
+    def command(self) -> list[str]:
+        if not self.port:
+            self.port = free_port()
+        factory = "interviewer.server:create_app()" if self.seed is None else f"interviewer.server:create_app({{'SEED': {self.seed}}})"
+        return [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "100", "--graceful-timeout", "2",
+                "-b", f"127.0.0.1:{self.port}", factory]
+
+    def environ(self) -> dict[str, str]:
+        env = super().environ()
+        env["INTERVIEWER_DATA"] = str(self.data_dir)
+        env["INTERVIEWER_DB"] = self.db_url
+        if self.corpus is not None:
+            env["INTERVIEWER_CORPUS"] = str(self.corpus)
+        if self.queue:
+            env["INTERVIEWER_MESSAGE_QUEUE"] = self.queue
+        return env
+
+    def _await_serving(self, timeout: float) -> bool:
+        """gunicorn prints nothing on stdout: wait until /healthz answers (or the process ends)."""
+        assert self.proc is not None
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return True
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.1)
+        return False
 
 
 class Client(Interview):

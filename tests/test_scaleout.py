@@ -12,7 +12,7 @@ import secrets
 import time
 
 import pytest
-from procs import Server, answer_for, copy_data_dir, kinds
+from procs import Gunicorn, Server, answer_for, copy_data_dir, kinds
 from test_store import pg_schema_url
 
 pytestmark = pytest.mark.slow
@@ -52,10 +52,10 @@ def pair(built_settings, tmp_path, redis_url, channel):
     """Start two servers (each with its own copy of the index, as on two nodes) on one queue and store."""
     started: list[Server] = []
 
-    def start(db_url: str) -> tuple[Server, Server]:
+    def start(db_url: str, kind: type[Server] = Server) -> tuple[Server, Server]:
         for name in ("a", "b"):
             data = copy_data_dir(built_settings.data_dir, tmp_path / f"node-{name}")
-            server = Server(data, db_url, queue=redis_url, channel=channel)
+            server = kind(data, db_url, queue=redis_url, channel=channel)
             started.append(server)
             server.start()
         return started[0], started[1]
@@ -86,7 +86,23 @@ def user_texts(transcript: dict) -> list[str]:
 
 
 def test_a_session_resumes_on_the_second_process_after_the_first_is_killed(pair, shared_db, clients):
-    a, b = pair(shared_db)
+    resumes_after_a_kill(*pair(shared_db), clients)
+
+
+@pytest.fixture
+def pg_db():
+    """A private PostgreSQL schema, dropped after the servers using it are gone (request it first)."""
+    yield from pg_schema_url()
+
+
+def test_the_documented_deployment_gunicorn_postgresql_redis(pg_db, pair, clients):
+    # README, "Past one machine": each node runs gunicorn (one worker, threads) on the app factory,
+    # configured by INTERVIEWER_DB and INTERVIEWER_MESSAGE_QUEUE, all nodes on one PostgreSQL.
+    resumes_after_a_kill(*pair(pg_db, Gunicorn), clients)
+
+
+def resumes_after_a_kill(a: Server, b: Server, clients) -> None:
+    """Alice on A, Bob on B; A is killed mid-answer; Alice resumes on B and goes on; Bob notices nothing."""
     alice = clients(a.url)  # the balancer sent Alice to A…
     bob = clients(b.url)  # …and Bob to B
     session, opening = alice.start(topic="caching", count=3)
