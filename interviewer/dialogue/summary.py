@@ -41,8 +41,10 @@ def summary_reply(state: State, bank, study: Callable[[Iterable[str]], list[dict
         by_topic[row["topic"]].append(row["grade"])
     weakest_topics = sorted(({"topic": t, "average_grade": round(sum(g) / len(g), 2)} for t, g in by_topic.items()),
                             key=lambda x: x["average_grade"])
-    weakest = _weakest(state.results, rows)
-    read_next = _one_per_passage(study(weakest))
+    weakest_of = _weakest(state.results, rows)
+    weakest = [concept for concept, _ in weakest_of]
+    found = {p["concept"]: p for p in study(weakest)}
+    read_next = _one_per_passage([p for p in (found.get(c) or _own_passage(c, qid, bank) for c, qid in weakest_of) if p])
     skipped = sum(1 for r in rows if r["skipped"])
     data = {"questions": rows, "answered": len(answered), "skipped": skipped, "average_grade": avg,
             "delivery": delivery, "weakest_topics": weakest_topics, "weakest_concepts": weakest,
@@ -50,24 +52,36 @@ def summary_reply(state: State, bank, study: Callable[[Iterable[str]], list[dict
     return Reply("summary", _text(data), data)
 
 
-def _weakest(results: tuple[Result, ...], rows: list[dict[str, Any]]) -> list[str]:
-    """Name the concepts most worth studying: the most important miss of each question, weakest
-    question first, then each one's next miss, and so on (a question with many concepts does not
-    crowd out the others). A skipped question's concepts count as missed."""
-    misses: list[list[str]] = []
+def _weakest(results: tuple[Result, ...], rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Name the concepts most worth studying, each with its question's id: the most important miss
+    of each question, weakest question first, then each one's next miss, and so on (a question with
+    many concepts does not crowd out the others). A skipped question's concepts count as missed."""
+    misses: list[list[tuple[str, str]]] = []
     for r, row in sorted(zip(results, rows), key=lambda pair: pair[1]["grade"]):
         if r.attempts:
             ranked = sorted(r.attempts[-1].scorecard["missed"], key=lambda m: -float(m.get("weight", 1.0)))
-            misses.append([m["concept"] for m in ranked
+            misses.append([(m["concept"], r.question_id) for m in ranked
                            if not is_option_label(m["concept"]) and m["concept"] != r.recovered])
         elif row["skipped"]:
-            misses.append(list(row["concepts"]))
-    out: list[str] = []
+            misses.append([(c, r.question_id) for c in row["concepts"]])
+    out: list[tuple[str, str]] = []
     for rank in range(max((len(m) for m in misses), default=0)):
         for concepts in misses:
-            if rank < len(concepts) and concepts[rank] not in out:
+            if rank < len(concepts) and concepts[rank][0] not in (c for c, _ in out):
                 out.append(concepts[rank])
     return out[:WEAKEST]
+
+
+def _own_passage(concept: str, question_id: str, bank) -> dict[str, Any] | None:
+    """Point at the passage a question's model answer comes from, where its missed concept is explained
+    (when no other passage of the corpus talks about the concept). A probe question has no model answer."""
+    try:
+        q = bank.get(question_id)
+    except InputError:
+        return None
+    if q.kind == "probe":
+        return None
+    return {"concept": concept, "doc": q.source.doc, "heading": q.source.heading, "line": q.source.line}
 
 
 def _one_per_passage(pointers: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -96,7 +110,7 @@ def _row(r: Result, bank) -> dict[str, Any]:
         # A concept missed in the answer and covered on the follow-up counts as covered, saying so.
         "matched": ([_short(m["concept"]) for m in last["matched"]] if last else [])
         + ([f"{r.recovered} (on the follow-up)"] if r.recovered else []),
-        "missed": [m["concept"] for m in last["missed"] if m["concept"] != r.recovered] if last else [],
+        "missed": [_short(m["concept"]) for m in last["missed"] if m["concept"] != r.recovered] if last else [],
         "follow_up": ({"prompt": r.follow_up.prompt, "concept": r.follow_up.concept,
                        "score": r.follow_up.scorecard["score"] if r.follow_up.scorecard else None}
                       if r.follow_up else None),
@@ -106,6 +120,11 @@ def _row(r: Result, bank) -> dict[str, Any]:
 def _short(concept: str) -> str:
     """Shorten a choice question's "option D: <its text>" entry to "option D"."""
     return concept.split(":", 1)[0] if is_option_label(concept) else concept
+
+
+def _spoken(seconds: float) -> str:
+    """Say a speaking time in seconds under a minute ("~13 s"), else in minutes ("~1.5 min")."""
+    return f"~{round(seconds)} s" if seconds < 60 else f"~{seconds / 60:.1f} min"
 
 
 def _delivery(answered: list[Result]) -> dict[str, Any]:
@@ -143,7 +162,7 @@ def _text(data: dict[str, Any]) -> str:
     if d["words"]:
         top = ", ".join(w for w, _ in d["top_words"][:5])
         lines.append(f"Delivery: {count(d['words'], 'word')} · {count(d['fillers'], 'filler')} ({d['filler_rate']:.0%}) · "
-                     f"~{d['speaking_seconds'] / 60:.1f} min spoken" + (f" · most used: {top}" if top else ""))
+                     f"{_spoken(d['speaking_seconds'])} spoken" + (f" · most used: {top}" if top else ""))
     if data["weakest_concepts"]:
         lines.append("Weakest: " + ", ".join(f"“{c}”" for c in data["weakest_concepts"]))
     if len(data["weakest_topics"]) > 1:
