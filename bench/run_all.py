@@ -1,6 +1,6 @@
 """Run every benchmark in turn and print their tables (`make bench`).
 
-    .venv/bin/python bench/run_all.py           # the full runs behind bench/README.md (~25 min)
+    .venv/bin/python bench/run_all.py           # the full runs behind bench/README.md (15–25 min)
     .venv/bin/python bench/run_all.py --quick   # a smoke run of each (~3 min)
 """
 
