@@ -186,9 +186,10 @@ class Server:
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    """Signal every process of the server's session (it leads its own group); none left is fine."""
     try:
         os.killpg(proc.pid, sig)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass
 
 
@@ -201,7 +202,9 @@ class Gunicorn(Server):
     def command(self) -> list[str]:
         if not self.port:
             self.port = free_port()
-        factory = "interviewer.server:create_app()" if self.seed is None else f"interviewer.server:create_app({{'SEED': {self.seed}}})"
+        # gunicorn calls the factory with literal arguments: the seed makes the question order known.
+        config = "" if self.seed is None else repr({"SEED": self.seed})
+        factory = f"interviewer.server:create_app({config})"
         return [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "100", "--graceful-timeout", "2",
                 "-b", f"127.0.0.1:{self.port}", factory]
 

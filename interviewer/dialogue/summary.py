@@ -44,7 +44,8 @@ def summary_reply(state: State, bank, study: Callable[[Iterable[str]], list[dict
     weakest_of = _weakest(state.results, rows)
     weakest = [concept for concept, _ in weakest_of]
     found = {p["concept"]: p for p in study(weakest)}
-    read_next = _one_per_passage([p for p in (found.get(c) or _own_passage(c, qid, bank) for c, qid in weakest_of) if p])
+    pointers = (found.get(concept) or _own_passage(concept, qid, bank) for concept, qid in weakest_of)
+    read_next = _one_per_passage([p for p in pointers if p])
     skipped = sum(1 for r in rows if r["skipped"])
     data = {"questions": rows, "answered": len(answered), "skipped": skipped, "average_grade": avg,
             "delivery": delivery, "weakest_topics": weakest_topics, "weakest_concepts": weakest,

@@ -229,8 +229,8 @@ def evidence_for(cand: Candidate, sentences: list[Sentence], sentence_terms: lis
     A sentence that mentions it and explains: not a heading or table header, at least min_words
     words; outside examples and in shallow bullets first, then one that starts with the concept
     ("Token Bucket: each request…"), then the earliest; a line of prose before a row of a diagram.
-    A concept named only by a heading (or a "Label:" line) is explained by the first such sentence under it; a short list item by the line
-    that introduces its list.
+    A concept named only by a heading (or a "Label:" line) is explained by the first such sentence
+    under it; a short list item by the line that introduces its list.
     """
     terms = set(cand.key)
     label_low = cand.label.lower()
