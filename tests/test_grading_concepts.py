@@ -81,6 +81,16 @@ def test_a_line_set_in_context_does_not_define_its_context():
     assert "kafka specifics" not in concepts  # a page's label ("specifics"), not an idea
 
 
+def test_a_phrase_at_the_end_of_a_long_run_loses_its_rating_words():
+    concepts = labels(extract_concepts(
+        "Inserting random UUIDs into a B-Tree index causes brutal index fragmentation. This is the most "
+        "widely used scheme today. It has a ceiling (biggest AWS instance is finite). Deploy systems in "
+        "multiple regions for latency."))
+    assert "index fragmentation" in concepts and "brutal index fragmentation" not in concepts
+    assert "aws instance" in concepts and not {"scheme today", "biggest aws instance"} & set(concepts)
+    assert "multiple regions" in concepts  # a wording the synonym table knows keeps its rating word
+
+
 def test_a_parenthesised_list_of_plain_words_is_not_folded():
     concepts = extract_concepts("Pick a consistency level (strong, eventual, causal) for each **read path**.")
     assert "strong" not in {a.lower() for c in concepts for a in c.aliases}

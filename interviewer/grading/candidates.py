@@ -225,7 +225,11 @@ def collect_candidates(reading: Reading, synonyms: SynonymTable, opts: Mapping[s
             is_head = n == head_n and i == len(run) - n
             # A phrase the synonym table knows ("load balancer" → one token) is a term of the trade.
             if is_head or (len(run) > 2 and (key in emph_keys or (len(key) == 1 and "_" in key[0]) or len(seen_in[key]) > 1)):
-                add(cut_label(s, run[i][0], run[i + n - 1][1]), s, key=key, raw=terms)
+                first = _head_start(s.text, run, i, n, canon) if is_head else i
+                if first > i:
+                    terms = tuple(t for _, _, ts in run[first : i + n] for t in ts)
+                    key = canon(terms)
+                add(cut_label(s, run[first][0], run[i + n - 1][1]), s, key=key, raw=terms)
     # "a background worker (called a Message Relay)": one idea under two names; the name wins.
     for s in sentences:
         if "(" not in s.text:
@@ -410,6 +414,19 @@ def _name_pieces(parts: list[str], keep: frozenset[str], canon: Callable[[tuple[
         if piece and all(len(p) > 1 for p in piece):
             out.append(piece)
     return out
+
+
+def _head_start(text: str, run: Run, i: int, n: int, canon: Callable[[tuple[str, ...]], tuple[str, ...]]) -> int:
+    """Return where a run's head phrase starts once rating words are off its front: the head of "B-Tree
+    index causes brutal index fragmentation" is "index fragmentation" ("single point of failure" stays)."""
+    surface = [text[a:b] for a, b, _ in run[i : i + n]]
+    k = 0
+    while k < n - 1 and edge_word(surface[k]):
+        key = canon(terms_of(" ".join(surface[k:])))
+        if key and "_" in key[0]:
+            break  # the rating word opens a wording the synonym table knows ("multiple regions")
+        k += 1
+    return i + k
 
 
 def _known_start(words_: list[str], canon: Callable[[tuple[str, ...]], tuple[str, ...]]) -> bool:
