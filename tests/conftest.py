@@ -4,11 +4,13 @@ Socket.IO clients of real server processes."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from interviewer.bank import Bank
 from interviewer.build import build
@@ -19,6 +21,13 @@ from interviewer.ingest import load_corpus
 from interviewer.lexicon import build_lexicon
 from interviewer.search import SearchIndex
 
+
+# Property tests explore new inputs on every local run (and keep what fails in .hypothesis/); CI runs
+# the same examples every time, so a submission lands or not on its own merits. Set before the test
+# modules build their settings.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # A client whose server a fault test killed notices only when its write loop times out, long after
 # the test, and engineio logs that as an error ("packet queue is empty, aborting") to stderr.

@@ -260,6 +260,20 @@ def test_unsure_messages_are_asked_about(engine):
     assert steps_a[0][0].data["answer"] == "what is a retry storm with exponential backoff"
 
 
+def test_an_unclear_reply_to_question_or_answer_is_asked_about_again_and_nothing_is_lost(engine):
+    # Found by the property test: "um ?0" twice. The second unclear text is asked about in turn;
+    # the first one joins the answer.
+    state = ask(engine, "002-scenario-downstream-resiliency-1")
+    state, _ = run(engine, state, "what is a retry storm with exponential backoff")
+    state, steps = run(engine, state, "how does backoff with jitter spread the retries")
+    assert state.phase == "clarify" and "question for me, or your answer" in steps[0][-1].text
+    state, steps = run(engine, state, "answer", "done")  # both are one answer in parts: "done" ends it
+    assert "say “done”" in steps[0][0].text
+    [feedback] = [r for r in steps[1] if r.kind == "feedback"]
+    assert feedback.data["answer"] == ("what is a retry storm with exponential backoff\n"
+                                       "how does backoff with jitter spread the retries")
+
+
 def test_mock_mode_holds_feedback_until_the_summary(engine):
     state, replies = engine.start(Config(topic="consistency", count=2, mode="mock", seed=2))
     state, steps = run(engine, state, "Quorum reads and writes with R plus W greater than N keep reads fresh "

@@ -102,7 +102,8 @@ ACTION_PHASES: dict[str, frozenset[str]] = {
     "finish": frozenset({"ended"}),
     "score": frozenset({"*"}),
     "after_end": frozenset({"ended"}),
-    "resolve": frozenset({"asking", "answering", "followup", "ended", "setup"}),
+    # A reply to "question or answer?" that is itself unclear asks again (the first text joins the answer).
+    "resolve": frozenset({"asking", "answering", "followup", "ended", "setup", "clarify"}),
     "configure": frozenset({"setup", "asking"}),
     "prompt_setup": frozenset({"setup"}),
     "take_answer": frozenset({"asking", "answering", "followup", "ended"}),
