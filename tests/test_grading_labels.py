@@ -119,6 +119,15 @@ RULES = [
         {"consumer groups"},
         {"consumer groups read", "groups read"},
     ),
+    (
+        "a verb opening a phrase is not part of the name",
+        "Garbage collection pauses do not influence Saga rollbacks. The Retry-After header is designed to "
+        "inform clients about the wait, and replicas acknowledge writes before the primary commits. Many "
+        "client instances will experience failures at the same time.",
+        "Why do retries synchronise?",
+        {"saga rollbacks", "client instances"},
+        {"influence saga rollbacks", "inform clients", "acknowledge writes", "experience failures"},
+    ),
 ]
 
 
