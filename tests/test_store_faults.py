@@ -290,3 +290,37 @@ def test_a_dropped_postgresql_connection_is_retried_without_losing_the_turn():
             assert killed >= 1
             assert store.record_turn(record.id, "two", notice("ok"), {}) == 5
             assert [t.text for t in store.transcript(record.id) if t.role == "user"] == ["one", "two"]
+
+
+def lost_after_commit(store: Store) -> list[int]:
+    """Make the next write lose its connection just after its COMMIT went through, as a network cut
+    between the database's "COMMIT" and the client hearing of it would; return a call counter."""
+    from sqlalchemy.exc import OperationalError
+
+    check, calls = store._check, []
+
+    def cut(*args, after_commit: bool = False, **kwargs):
+        if after_commit and not calls:
+            calls.append(1)
+            raise OperationalError("COMMIT", {}, ConnectionResetError("server closed the connection unexpectedly"),
+                                   connection_invalidated=True)
+        return check(*args, after_commit=after_commit, **kwargs)
+
+    store._check = cut
+    return calls
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_turn_whose_commit_answer_was_lost_is_not_written_twice(backend, tmp_path):
+    urls = iter([f"sqlite:///{tmp_path / 'interviewer.db'}"]) if backend == "sqlite" else pg_schema_url()
+    for url in urls:
+        with Store.open(url, retry_delay=0.01) as store:
+            record = store.create_session({}, {}, notice("hi"))
+            store.record_turn(record.id, "one", notice("ok"), {"turn": 1})
+            cut = lost_after_commit(store)
+            # The retry finds its own write in place and says so, rather than writing "two" again.
+            assert store.record_turn(record.id, "two", notice("ok"), {"turn": 2}) == 5
+            assert cut == [1]
+            assert store.record_turn(record.id, "three", notice("ok"), {"turn": 3}) == 7
+            assert [t.text for t in store.transcript(record.id) if t.role == "user"] == ["one", "two", "three"]
+            assert store.session(record.id).state == {"turn": 3}

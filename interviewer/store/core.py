@@ -17,7 +17,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool, StaticPool
@@ -143,7 +143,21 @@ class Store:
             insert_turns(conn, session_id, last - len(rows) + 1, rows, at)
             return int(last)
 
-        return self._write(work)
+        def landed(conn: Connection) -> int | None:
+            # The session holds this very state (its turn counter makes it unique) and ends with these
+            # very rows: the COMMIT whose answer was lost went through.
+            row = conn.execute(select(sessions.c.turns, sessions.c.state).where(sessions.c.id == session_id)).first()
+            if row is None or row.state != state_json or row.turns < len(rows):
+                return None
+            tail = conn.execute(
+                select(turns.c.role, turns.c.kind, turns.c.text, turns.c.payload)
+                .where(turns.c.session_id == session_id, turns.c.seq > row.turns - len(rows))
+                .order_by(turns.c.seq)
+            ).all()
+            written = [(r["role"], r["kind"], r["text"], r["payload"]) for r in rows]
+            return int(row.turns) if [tuple(t) for t in tail] == written else None
+
+        return self._write(work, landed=landed)
 
     # ------------------------------------------------------------------ reads
 
@@ -263,8 +277,13 @@ class Store:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         return schema.migrate(conn, self.where)
 
-    def _write(self, work: Callable[[Connection], T], saving: bool = True) -> T:
-        """Run `work` in one write transaction, retrying transient errors; raise StoreError at the end."""
+    def _write(self, work: Callable[[Connection], T], saving: bool = True,
+               landed: Callable[[Connection], T | None] | None = None) -> T:
+        """Run `work` in one write transaction, retrying transient errors; raise StoreError at the end.
+
+        landed: after a connection lost during a write, tell whether that write committed all the same
+        (its result, or None), so a retry never writes it twice.
+        """
         fault: Fault | None = None
         tries = self.retries + 1
         for attempt in range(tries):
@@ -274,6 +293,12 @@ class Store:
                 with self._writer if self._guard or self._serial else nullcontext():
                     self._check(writing=True)
                     with self._gate.shared(), self.engine.connect() as conn:
+                        if landed is not None and fault is not None and fault.reason == "unreachable":
+                            already = landed(conn)
+                            conn.rollback()
+                            if already is not None:
+                                log.info("store: the write before the lost connection had committed")
+                                return already
                         with conn.execution_options(write=True).begin():
                             result = work(conn)
                     # A file deleted during the transaction took this commit with it: put it back.
