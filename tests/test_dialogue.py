@@ -169,6 +169,19 @@ def test_a_lookup_during_an_answer_keeps_the_draft(engine):
     assert any("Change Data Capture" in h["text"] or "CDC" in h["text"] for h in steps[1][0].data["hits"])
 
 
+@pytest.mark.parametrize("query, passing", [
+    ("what is cache stampede?", True),  # one item of a list of caching use cases names it; no section explains it
+    ("what's a fencing token", False),
+    ("hmm what's a retry storm exactly?", False),
+    ("/lookup vector clock", False),
+])
+def test_a_lookup_says_when_the_notes_only_mention_the_thing_in_passing(engine, query, passing):
+    state, steps = run(engine, ask(engine, "000-open-185"), query)
+    [reply] = steps[0]
+    assert reply.kind == "lookup" and reply.data["in_passing"] is passing
+    assert reply.text.startswith("The notes only mention this in passing; the closest is from “" if passing else "From “")
+
+
 def test_choice_question_by_letter_and_by_text(engine, bank):
     quiz = bank.get("003-choice-3")
     assert quiz.answer_option == "C"

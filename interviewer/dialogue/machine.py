@@ -142,6 +142,7 @@ class BankLike(Protocol):
 
 class SearchLike(Protocol):
     def search(self, query: str, top: int = 5) -> Any: ...
+    def document_frequency(self, term: str) -> int: ...
 
 
 class GraderLike(Protocol):
@@ -506,7 +507,10 @@ class Interviewer:
             return _Step(state, [Reply("lookup", f"I found nothing on “{query}” in the notes.{maybe}{back}", data)])
         top, *others = result.hits
         short = len(top.text.split()) < LOOKUP_SHORT_WORDS
-        text = f"From {say.cite(top.doc, top.heading, top.line)}: {_passage(top.text if short else top.snippet, 400)}"
+        passing = not result.suggestion and self._named_in_passing(query, top)
+        data["in_passing"] = passing
+        lead = "The notes only mention this in passing; the closest is from " if passing else "From "
+        text = f"{lead}{say.cite(top.doc, top.heading, top.line)}: {_passage(top.text if short else top.snippet, 400)}"
         # A one-line passage ("This is known as a retry storm.") names the thing without explaining
         # it; the section right after it in the same document usually does, so it is quoted too.
         after = _section_after(top, others) if short else None
@@ -518,6 +522,16 @@ class Interviewer:
         if result.suggestion:
             text = f"(Searching for “{result.suggestion}”.) " + text
         return _Step(state, [Reply("lookup", text + ("\n" + back.strip() if back else ""), data)])
+
+    def _named_in_passing(self, query: str, top: Any) -> bool:
+        """Tell whether the best passage names the query's most telling word once, and not in its
+        heading ("cache stampede" in a list of caching use cases): the notes have no section on it."""
+        df = self.search.document_frequency
+        terms = [t for t in dict.fromkeys(analyze(query)) if df(t) > 0]
+        if not terms:
+            return False
+        rarest = min(terms, key=df)
+        return rarest not in analyze(top.heading) and analyze(top.text).count(rarest) <= 1
 
     def _do_clarify(self, state: State, intent: Intent) -> _Step:
         state = state.evolve(pending=intent.arg, phase="clarify", back_to=state.phase)

@@ -225,6 +225,11 @@ class SearchIndex:
         """Return every indexed chunk in index order."""
         return tuple(self._chunks[n] for n in sorted(self._chunks))
 
+    def document_frequency(self, term: str) -> int:
+        """Return how many chunks use a pipeline term, in their text or their heading."""
+        reader = self._searcher.reader()
+        return max(reader.doc_frequency("body", term), reader.doc_frequency("heading", term))
+
     def _known_term(self, term: str) -> bool:
         reader = self._searcher.reader()
         return ("body", term) in reader or ("heading", term) in reader
