@@ -526,11 +526,11 @@ class Interviewer:
     def _named_in_passing(self, query: str, top: Any) -> bool:
         """Tell whether the best passage names the query's most telling word once, and not in its
         heading ("cache stampede" in a list of caching use cases): the notes have no section on it."""
-        df = self.search.document_frequency
-        terms = [t for t in dict.fromkeys(analyze(query)) if df(t) > 0]
-        if not terms:
+        df = {t: self.search.document_frequency(t) for t in analyze(query)}
+        used = [t for t, n in df.items() if n > 0]
+        if not used:
             return False
-        rarest = min(terms, key=df)
+        rarest = min(used, key=df.__getitem__)
         return rarest not in analyze(top.heading) and analyze(top.text).count(rarest) <= 1
 
     def _do_clarify(self, state: State, intent: Intent) -> _Step:
