@@ -146,6 +146,76 @@ class Interview:
         return self.result
 
 
+class Drafter(Interview):
+    """A candidate who answers every question with a long answer in parts (up to the draft cap)."""
+
+    PART = ("so the leader sends heartbeats to every follower and when they stop a follower times out, "
+            "becomes a candidate, bumps the term and asks for votes; ") * 50  # about 7.6 KB
+
+    def run(self) -> Result:
+        try:
+            self.sio.connect(self.url, transports=["websocket"], wait_timeout=REPLY_TIMEOUT)
+            self.sio.emit("start", {"topic": self.topic, "count": 20})
+            self._wait_for({"question"}, 0)
+            while not self.stop.is_set():
+                for _ in range(4):  # 4 × 7.6 KB: just under the 32 KB a draft may hold
+                    self.sio.call("message", {"text": self.PART}, timeout=REPLY_TIMEOUT)
+                    time.sleep(self.PACE)
+                _, seconds = self._send("done", {"feedback"})
+                self.result.feedback.append(seconds)
+                time.sleep(self.PACE)
+                self._send("/skip", {"question", "summary", "notice"})
+                time.sleep(self.PACE)
+            self.result.done = True
+        except Exception as exc:
+            self.result.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            try:
+                self.sio.disconnect()
+            except Exception:
+                pass
+        return self.result
+
+    stop = threading.Event()
+    PACE = 0.25  # seconds between messages: 4 a second, within the server's rate limit (5/s)
+
+
+class Saturator(Interview):
+    """A client with no think time: answer, next, answer… for `seconds`; counts every message acked."""
+
+    def __init__(self, *args, seconds: float = 20.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seconds = seconds
+        self.messages = 0
+
+    def run(self) -> Result:
+        try:
+            self.sio.connect(self.url, transports=["websocket"], wait_timeout=REPLY_TIMEOUT)
+            self.sio.emit("start", {"topic": self.topic, "count": 20})
+            self._wait_for({"question"}, 0)
+            end = time.monotonic() + self.seconds
+            while time.monotonic() < end:
+                t0 = time.perf_counter()
+                self.sio.call("message", {"text": ANSWER}, timeout=REPLY_TIMEOUT)
+                self.result.feedback.append(time.perf_counter() - t0)
+                self.messages += 1
+                with self.cond:
+                    last = self.replies[-1]["kind"] if self.replies else ""
+                if last == "summary":
+                    self.sio.call("message", {"text": "new"}, timeout=REPLY_TIMEOUT)
+                    self.sio.call("message", {"text": "surprise me"}, timeout=REPLY_TIMEOUT)
+                    self.messages += 2
+            self.result.done = True
+        except Exception as exc:
+            self.result.errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            try:
+                self.sio.disconnect()
+            except Exception:
+                pass
+        return self.result
+
+
 class Server:
     """`interviewer serve` in a subprocess, with its memory sampled."""
 
@@ -232,6 +302,50 @@ def run_level(server: Server, clients: int, questions: int, think: float, ramp: 
     }
 
 
+def run_stall(server: Server, clients: int, think: float, seconds: float, seed: int, drafters: int) -> dict:
+    """Run `clients` ordinary interviews for `seconds` while `drafters` clients send long answers in parts."""
+    rng = random.Random(seed)
+    Drafter.stop = threading.Event()
+    long_ones = [Drafter(server.url, "consensus", 20, 0.0, random.Random(i)) for i in range(drafters)]
+    others = [Interview(server.url, TOPICS[i % len(TOPICS)], 20, think, random.Random(rng.random()))
+              for i in range(clients)]
+    threads = [threading.Thread(target=iv.run, daemon=True) for iv in long_ones + others]
+    for th in threads:
+        th.start()
+    time.sleep(seconds)
+    Drafter.stop.set()
+    for iv in others:  # an ordinary client stops at its next /end; give each a short deadline
+        iv.questions = 0
+    for th in threads:
+        th.join(REPLY_TIMEOUT * 2)
+    feedback = [s for iv in others for s in iv.result.feedback]
+    drafts = [s for iv in long_ones for s in iv.result.feedback]
+    errors = [e for iv in long_ones + others for e in iv.result.errors]
+    return {"drafters": drafters, "clients": clients, "answers": len(feedback), "p50": pct(feedback, 50),
+            "p95": pct(feedback, 95), "max": pct(feedback, 100), "drafts": len(drafts),
+            "draft_p50": pct(drafts, 50), "errors": len(errors), "error_samples": errors[:3]}
+
+
+def run_saturation(server: Server, clients: int, seconds: float, seed: int) -> dict:
+    """Run `clients` clients with no think time for `seconds`; return messages/s and latency."""
+    rng = random.Random(seed)
+    cpu0 = server.cpu()
+    sats = [Saturator(server.url, TOPICS[i % len(TOPICS)], 20, 0.0, random.Random(rng.random()), seconds=seconds)
+            for i in range(clients)]
+    threads = [threading.Thread(target=s.run, daemon=True) for s in sats]
+    t0 = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(seconds + REPLY_TIMEOUT * 2)
+    wall = time.perf_counter() - t0
+    lat = [x for s in sats for x in s.result.feedback]
+    errors = [e for s in sats for e in s.result.errors]
+    return {"clients": clients, "messages": sum(s.messages for s in sats), "rate": sum(s.messages for s in sats) / wall,
+            "p50": pct(lat, 50), "p95": pct(lat, 95), "errors": len(errors), "error_samples": errors[:3],
+            "server_cpu": server.cpu() - cpu0, "wall": wall}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", default="1,50,200", help="comma-separated client counts (default 1,50,200)")
@@ -243,7 +357,13 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None, help="a built data dir to reuse (default: build one in a tmp dir)")
     parser.add_argument("--quick", action="store_true", help="1 and 20 clients, 2 questions, short pauses")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stall", action="store_true",
+                        help="other clients' latency while one client sends 32 KB answers in parts (with and without it)")
+    parser.add_argument("--saturate", action="store_true", help="clients with no think time: messages/s and p95")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of a --stall or --saturate run (default 30)")
     args = parser.parse_args()
+    if args.stall or args.saturate:
+        return special_runs(args)
     if args.quick:
         args.clients, args.questions, args.think, args.ramp = "1,20", 2, 1.0, 1.0
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
@@ -286,6 +406,48 @@ def main() -> None:
     ok = worst["errors"] == 0 and worst["p95"] < 150
     print(f"\nBudget (200 clients, p95 < 150 ms, 0 errors) at {worst['clients']} clients: "
           f"{'met' if ok else 'NOT met'} (p95 {worst['p95']:.1f} ms, {worst['errors']} errors)")
+
+
+def special_runs(args: argparse.Namespace) -> None:
+    """The --stall and --saturate runs, each against a fresh server."""
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        tmp_path = Path(tmp)
+        data_dir = Path(args.data_dir) if args.data_dir else tmp_path / "data"
+        if not args.data_dir:
+            build(load_settings(data_dir=data_dir, corpus_dir=bundled("corpus"), env={}))
+        levels = [int(c) for c in args.clients.split(",") if c.strip()]
+        if args.stall:
+            clients = levels[-1] if args.clients != "1,50,200" else 20
+            print(f"\nStall: {clients} clients answering every ~{args.think:g} s for {args.seconds:g} s, "
+                  "without and with one client sending 4 × 7.6 KB parts + done, over and over\n")
+            print("| long-answer clients | other clients' answers | their p50 / p95 / max (ms) | long answers graded "
+                  "| long answer p50 (ms) | errors |")
+            print("|---:|---:|---:|---:|---:|---:|")
+            for drafters in (0, 1):
+                server = Server(data_dir, tmp_path / f"stall-{drafters}.db", tmp_path / "server.log")
+                try:
+                    r = run_stall(server, clients, args.think, args.seconds, args.seed, drafters)
+                finally:
+                    server.stop()
+                print(f"| {r['drafters']} | {r['answers']} | {r['p50']:.1f} / {r['p95']:.1f} / {r['max']:.1f} | "
+                      f"{r['drafts']} | {r['draft_p50']:.0f} | {r['errors']} |", flush=True)
+                for e in r["error_samples"]:
+                    print(f"  error: {e}")
+        if args.saturate:
+            counts = levels if args.clients != "1,50,200" else [10, 50]
+            print(f"\nSaturation: clients with no think time, {args.seconds:g} s each, one server process\n")
+            print("| clients | messages | messages/s | p50 / p95 (ms) | errors | server CPU (s) |")
+            print("|---:|---:|---:|---:|---:|---:|")
+            for n in counts:
+                server = Server(data_dir, tmp_path / f"sat-{n}.db", tmp_path / "server.log")
+                try:
+                    r = run_saturation(server, n, args.seconds, args.seed)
+                finally:
+                    server.stop()
+                print(f"| {r['clients']} | {r['messages']} | {r['rate']:.1f} | {r['p50']:.1f} / {r['p95']:.1f} | "
+                      f"{r['errors']} | {r['server_cpu']:.1f} |", flush=True)
+                for e in r["error_samples"]:
+                    print(f"  error: {e}")
 
 
 if __name__ == "__main__":

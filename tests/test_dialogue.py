@@ -9,7 +9,7 @@ from collections import deque
 import pytest
 
 from interviewer.dialogue import ACTION_PHASES, PHASES, REPLY_KINDS, TRANSITIONS, Config, Interviewer, State, action_for
-from interviewer.dialogue.machine import MAX_MESSAGE_BYTES
+from interviewer.dialogue.machine import MAX_DRAFT_BYTES, MAX_MESSAGE_BYTES
 from interviewer.grading import Grader
 from interviewer.lexicon import Lexicon
 
@@ -328,6 +328,28 @@ def test_pasted_ten_kilobytes_in_parts_is_collected(engine):
     assert len(part.encode()) < MAX_MESSAGE_BYTES
     state, steps = run(engine, state, part + " and", part, "done")
     assert steps[-1][0].kind == "feedback" and steps[-1][0].data["delivery"]["words"] > 1500
+
+
+@pytest.mark.parametrize("follow_up", [False, True])
+def test_an_answer_in_parts_stops_at_its_total_cap_and_hands_the_refused_part_back(engine, follow_up):
+    state = ask(engine, "000-open-185")
+    if follow_up:
+        state = state.evolve(phase="followup")
+        from interviewer.dialogue.state import FollowUp, Result
+        state = state.with_result(Result("000-open-185", 1, follow_up=FollowUp("Why?", "outbox", "", 0.2)))
+    part = "The outbox table is written in the same local transaction as the order, and " * 90
+    assert len(part.encode()) < MAX_MESSAGE_BYTES
+    taken = MAX_DRAFT_BYTES // len(part.encode())
+    state, _ = run(engine, state, *[part] * taken)
+    assert len(state.draft) == taken
+    over = part + "the relay publishes"
+    _, [refusal] = engine.handle(state, over)
+    assert refusal.kind == "error" and refusal.data["unsent"] == over and refusal.data["retry"] is True
+    assert f"{MAX_DRAFT_BYTES:,}" in refusal.text and "back in the box" in refusal.text
+    state2, _ = engine.handle(state, over)
+    assert state2.draft == state.draft  # nothing was added, nothing said before was dropped
+    state3, [feedback, *_] = engine.handle(state2, "done")
+    assert feedback.kind == "feedback" and feedback.data["delivery"]["words"] >= taken * 90 * 14
 
 
 def test_same_seed_same_transcript(engine, bank, search_index, grader):

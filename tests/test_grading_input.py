@@ -48,6 +48,19 @@ def test_a_megabyte_answer_is_graded(grader):
     assert len(card.delivery.top_words) <= 5 and len(card.delivery.repeated_phrases) <= 5
 
 
+def test_an_answer_past_the_cap_is_refused_clearly_and_a_batch_goes_on(grader):
+    from interviewer.grading.batch import MAX_LINE_CHARS
+    from interviewer.grading.scoring import MAX_ANSWER_CHARS
+
+    with pytest.raises(GradingError, match=f"graded up to {MAX_ANSWER_CHARS:,}"):
+        grader.grade("relay " * (MAX_ANSWER_CHARS // 6 + 1), reference=REFERENCE, question_text=QUESTION)
+    huge = json.dumps({"id": "big", "reference": REFERENCE, "answer": "x " * (MAX_LINE_CHARS // 2)})
+    small = json.dumps({"id": "ok", "reference": REFERENCE, "answer": "a relay polls the outbox table"})
+    out = list(grade_batch([huge, small], grader))
+    assert out[0] == {"id": None, "error": f"line 1 is longer than {MAX_LINE_CHARS} characters"}
+    assert out[1]["id"] == "ok" and out[1]["score"] > 0
+
+
 @pytest.mark.parametrize("answer", ["relay\n" * 30_000, "um " * 60_000, "the relay the relay " * 12_000, "-".join(["outbox"] * 30_000)])
 def test_long_runs_of_repeats_and_fillers_are_graded(grader, answer):
     card = grader.grade(answer, reference=REFERENCE, question_text=QUESTION)

@@ -315,6 +315,37 @@ def test_two_clients_are_isolated_from_each_other(app, connect):
     assert response.status_code == 404
 
 
+def test_a_turn_being_worked_on_never_holds_up_another_session(app, connect):
+    """A long answer in one session (its turn blocked in the engine here) leaves other sessions free."""
+    import threading
+
+    alice, bob = connect(app.test_client()), connect(app.test_client())
+    start(alice, topic="caching")
+    start(bob, topic="messaging")
+    engine = backend(app).hub.engine
+    handle = engine.handle
+    entered, released = threading.Event(), threading.Event()
+
+    def slow_for_alice(state, text):
+        if text == "a very long answer":
+            entered.set()
+            released.wait(10)
+        return handle(state, text)
+
+    engine.handle = slow_for_alice
+    try:
+        worker = threading.Thread(target=say, args=(alice, "a very long answer"))
+        worker.start()
+        assert entered.wait(30)
+        [reply] = say(bob, "/repeat")
+        assert reply["question"]["topic"] == "messaging"
+        assert worker.is_alive(), "bob's reply came only after alice's turn gave up waiting"
+    finally:
+        released.set()
+        worker.join(30)
+        engine.handle = handle
+
+
 def test_a_returning_client_resumes_with_the_transcript_replayed(connect):
     first = connect()
     session, _ = start(first, topic="caching", count=3)

@@ -26,6 +26,10 @@ from interviewer.text import analyze
 
 # Messages longer than this are refused with a clear notice (the chat contract's 8 KB limit).
 MAX_MESSAGE_BYTES = 8 * 1024
+# An answer said in several messages (the draft) holds at most this much in all: about 5,000 words,
+# over half an hour of speech. Past it a part is refused (and handed back), so one client cannot make
+# a turn's grading, or the state saved with every turn, grow without bound.
+MAX_DRAFT_BYTES = 32 * 1024
 # An answer shorter than this many words is taken as the start of a longer one ("Go on…").
 MIN_ANSWER_WORDS = 8
 # How many passages are looked at to find one that is about a concept to study.
@@ -275,6 +279,9 @@ class Interviewer:
 
     def _do_take_answer(self, state: State, intent: Intent) -> _Step:
         q = self.bank.get(state.current)
+        refused = _past_draft_cap(state, intent.arg)
+        if refused:
+            return _Step(state, [refused])
         draft = state.draft + (intent.arg,)
         words = len(" ".join(draft).split())
         # Once an answer is under way, every message adds to it until "done" (or an empty line).
@@ -361,6 +368,9 @@ class Interviewer:
         return FollowUp(prompt=card.follow_up, concept=top.concept, reference=top.reference, share=round(share, 3))
 
     def _do_take_follow_up(self, state: State, intent: Intent) -> _Step:
+        refused = _past_draft_cap(state, intent.arg)
+        if refused:
+            return _Step(state, [refused])
         draft = state.draft + (intent.arg,)
         if state.config.answer_mode == "lines":
             return _Step(state.evolve(draft=draft), [])
@@ -640,6 +650,20 @@ _GUIDANCE = {
 }
 _ASKING = re.compile(r"(?:(?:it|that) (?:is|was) )?(?:a |my )?(?:question|lookup|look it up|look up|asking|the former)")
 _ANSWERING = re.compile(r"(?:(?:it|that) (?:is|was) )?(?:an |my |the )?(?:answer|mine|answering|the latter)")
+
+
+def _past_draft_cap(state: State, part: str) -> Reply | None:
+    """Refuse a part that would take the draft past MAX_DRAFT_BYTES; the part goes back to the sender."""
+    held = sum(len(p.encode("utf-8")) for p in state.draft)
+    size = len(part.encode("utf-8"))
+    if held + size <= MAX_DRAFT_BYTES:
+        return None
+    words = len(" ".join(state.draft).split())
+    return Reply("error", f"Your answer so far holds {held:,} bytes ({words} words), and one answer holds at "
+                 f"most {MAX_DRAFT_BYTES:,}: I didn't add that part — it's back in the box. "
+                 "Say “done” to have what you've said graded.",
+                 {"retry": True, "unsent": part, "limit": MAX_DRAFT_BYTES, "size": held + size,
+                  "draft_words": words})
 
 
 def _score_of(card: dict[str, Any] | None) -> dict[str, float] | None:

@@ -8,8 +8,9 @@ from typing import Any, Iterable, Iterator
 from interviewer.errors import GradingError
 from interviewer.grading.scoring import Grader, grade_to_dict
 
-# A line longer than this is refused rather than parsed (1 MB answers are fine; 8 MB lines are not).
-MAX_LINE_CHARS = 8_000_000
+# A line longer than this is refused rather than parsed: room for an answer of the grader's
+# MAX_ANSWER_CHARS and a reference as long.
+MAX_LINE_CHARS = 2_000_000
 
 
 def grade_batch(lines: Iterable[str], grader: Grader) -> Iterator[dict[str, Any]]:

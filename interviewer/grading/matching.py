@@ -183,10 +183,14 @@ def read_answer(
     # The words as said count too, not only their canonical rewrite: "read uncommitted reads" holds
     # the synonym "uncommitted read" (→ dirty read) and still says "read uncommitted".
     allt = content + canonicalize(extras, synonyms) + tokens + extras
+    # A token's positions, each once; a set of the pairs seen keeps this linear in the answer's length
+    # (a membership test on the growing list made a 1 MB answer take minutes).
     positions: dict[str, list[int]] = {}
-    for t, i in allt:
-        if i not in positions.get(t, ()):
-            positions.setdefault(t, []).append(i)
+    seen: set[tuple[str, int]] = set()
+    for pair in allt:
+        if pair not in seen:
+            seen.add(pair)
+            positions.setdefault(pair[0], []).append(pair[1])
     return AnswerModel(
         spoken=spoken,
         text=text,

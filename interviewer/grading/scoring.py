@@ -47,6 +47,10 @@ GRADER_DEFAULTS: dict[str, float] = (
 )
 
 
+# Grading is linear in the answer's length (about 2 s a megabyte); past this an answer is refused.
+MAX_ANSWER_CHARS = 1_000_000
+
+
 @dataclass(frozen=True)
 class _Prepared:
     concepts: tuple[Concept, ...]
@@ -103,6 +107,9 @@ class Grader:
         """Grade one answer against a bank question, or against a reference (and its question text)."""
         if not isinstance(answer, str):
             raise GradingError(f"the answer must be text, not {type(answer).__name__}")
+        if len(answer) > MAX_ANSWER_CHARS:
+            raise GradingError(f"the answer is {len(answer):,} characters; one answer is graded up to "
+                               f"{MAX_ANSWER_CHARS:,}")
         if not isinstance(hints_used, int) or isinstance(hints_used, bool) or hints_used < 0:
             raise GradingError("hints_used must be a whole number, 0 or more")
         if question is not None:
