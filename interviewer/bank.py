@@ -14,7 +14,7 @@ from interviewer.records import DIFFICULTIES, KINDS, Question
 from interviewer.text import analyze, normalise_spoken
 
 # Bump when the JSON layout changes: an older bank is then rebuilt.
-FORMAT = 1
+FORMAT = 2
 _HOW_TO_FIX = "run `interviewer build-index` to rebuild it"
 
 

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -27,11 +27,13 @@ from interviewer.bank import FORMAT as BANK_FORMAT
 from interviewer.bank import Bank
 from interviewer.config import Settings
 from interviewer.errors import CorpusError, DataDirError, IndexCorrupt
+from interviewer.concepts import build_inventory
+from interviewer.concepts.question import ConceptPicker, with_concepts
 from interviewer.extract import extract_questions
-from interviewer.grading import concepts_for
 from interviewer.ingest import corpus_files, load_corpus
-from interviewer.lexicon import Lexicon, build_lexicon
+from interviewer.lexicon import build_lexicon
 from interviewer.records import Document, Question
+from interviewer.vocabulary import default_synonyms
 
 # Bump when anything the build writes changes shape; the bank and index carry their own versions.
 FORMAT = 1
@@ -43,8 +45,8 @@ _log = logging.getLogger("interviewer")
 # progress(stage, fraction): the stage being worked on and how much of the whole build is done.
 Progress = Callable[[str, float], None]
 # Share of the build time each stage takes, measured on the bundled corpus.
-_STAGES = {"reading corpus": 0.35, "extracting questions": 0.05, "chunking": 0.05, "lexicon": 0.1,
-           "concepts": 0.05, "indexing": 0.35, "saving": 0.05}
+_STAGES = {"reading corpus": 0.2, "extracting questions": 0.1, "chunking": 0.05, "lexicon": 0.05,
+           "concept inventory": 0.3, "indexing": 0.2, "question concepts": 0.05, "saving": 0.05}
 
 
 @dataclass(frozen=True)
@@ -183,13 +185,20 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
         chunks = search.chunk_documents(corpus.documents, _anchors(corpus.documents, questions))
         report("lexicon")
         lexicon = build_lexicon(c.text for c in chunks)
-        report("concepts")
-        questions = _attach_concepts(questions, lexicon)
+        report("concept inventory")
+        inventory = build_inventory(corpus.documents, questions, lexicon, default_synonyms())
         report("indexing")
+        search.write_index(temp / "index", chunks, lexicon)
+        report("question concepts")
+        with search.SearchIndex.open(temp / "index") as index:
+            probe_lists = frozenset((q.source.doc, q.source.heading) for q in questions if q.kind == "probe")
+            picker = ConceptPicker(inventory.inventory, inventory.passages, lambda q, k: index.search(q, k).hits,
+                                   unexplaining=probe_lists)
+            questions = [with_concepts(q, picker.concepts_for(q)) for q in questions]
+        report("saving")
         Bank(questions).save(temp / settings.bank_path.name)
         lexicon.save(temp / settings.lexicon_path.name)
-        search.write_index(temp / "index", chunks, lexicon)
-        report("saving")
+        inventory.inventory.save(temp / settings.inventory_path.name)
         counts = {"documents": len(corpus.documents), "chunks": len(chunks), "questions": len(questions)}
         seconds = time.perf_counter() - started
         _swap_in(settings, temp, fingerprint, counts, problems, seconds)
@@ -200,11 +209,6 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
     report(None)
     return BuildReport(counts["documents"], counts["chunks"], counts["questions"],
                        time.perf_counter() - started, problems)
-
-
-def _attach_concepts(questions: Sequence[Question], lexicon: Lexicon) -> list[Question]:
-    """Give every question the concepts its reference answer is graded on."""
-    return [replace(q, concepts=tuple(concepts_for(q, lexicon))) for q in questions]
 
 
 def _anchors(documents: Sequence[Document], questions: Sequence[Question]) -> list[search.Anchor]:
@@ -231,6 +235,7 @@ def _swap_in(settings: Settings, temp: Path, fingerprint: str, counts: dict, pro
     settings.manifest_path.unlink(missing_ok=True)
     os.replace(temp / settings.bank_path.name, settings.bank_path)
     os.replace(temp / settings.lexicon_path.name, settings.lexicon_path)
+    os.replace(temp / settings.inventory_path.name, settings.inventory_path)
     old = None
     if settings.index_dir.exists():
         old = data / f".old-{os.getpid()}-{time.monotonic_ns()}"
@@ -238,7 +243,8 @@ def _swap_in(settings: Settings, temp: Path, fingerprint: str, counts: dict, pro
     os.replace(temp / "index", settings.index_dir)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    files = [settings.bank_path, settings.lexicon_path, *sorted(p for p in settings.index_dir.rglob("*") if p.is_file())]
+    files = [settings.bank_path, settings.lexicon_path, settings.inventory_path,
+             *sorted(p for p in settings.index_dir.rglob("*") if p.is_file())]
     manifest = {
         "format": _format(),
         "corpus": {"dir": str(Path(settings.corpus_dir).resolve()), "fingerprint": fingerprint},

@@ -16,6 +16,8 @@ import click
 from interviewer import __version__
 from interviewer.bank import Bank
 from interviewer.build import BuildReport, build, ensure_built
+from interviewer.concepts import Inventory
+from interviewer.concepts.explain import explain
 from interviewer.config import Settings, load_settings
 from interviewer.errors import InputError, InterviewerError, StoreError
 from interviewer.dialogue import Config, State
@@ -28,6 +30,7 @@ from interviewer.search import SearchIndex
 from interviewer.services import open_services
 from interviewer.store import Store
 from interviewer.terminal import Recorder, chat, prompt_lines, replay
+from interviewer.vocabulary import default_synonyms
 
 _PROMPT_WIDTH = 70
 # `interviewer` alone shows the help; that is not an error (click 8.2+ raises this for it).
@@ -298,6 +301,44 @@ def _print_table(questions: list[Question]) -> None:
         click.echo(f"{q.id:<{id_width}}  {q.kind:<8}  {topic:<{topic_width}}  {q.difficulty:<10}  {prompt}")
 
 
+@main.command("concepts")
+@click.argument("query", nargs=-1)
+@click.option("--topic", "-t", metavar="T", default=None, help="Only concepts of this topic.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the inventory's concepts on stdout.")
+@click.option("--explain", "explain_id", metavar="QUESTION_ID", default=None,
+              help="Trace one question's candidate concepts through the named rules, and list its concepts.")
+@pass_settings
+def concepts_command(settings: Settings, query: tuple[str, ...], topic: str | None, as_json: bool,
+                     explain_id: str | None) -> None:
+    """List the concept inventory: what the notes teach, each with where it is defined.
+
+    QUERY keeps the concepts whose names hold all its words ("fencing", "consistent hashing").
+    """
+    _ready(settings)
+    inventory = Inventory.load(settings.inventory_path, default_synonyms())
+    if explain_id is not None:
+        if query or topic or as_json:
+            raise InputError("--explain takes a question id alone")
+        click.echo(explain(Bank.load(settings.bank_path).get(explain_id.strip()), inventory))
+        return
+    text = " ".join(query).strip() or None
+    if text is not None and not any(c.isalnum() for c in text):
+        raise InputError(f"the query {text!r} has no words to look for")
+    chosen = inventory.matching(text, topic)
+    if as_json:
+        _echo_json([c.to_dict() for c in chosen])
+        return
+    if not chosen:
+        click.echo("no concepts match" + (f" {text!r}" if text else "") + (f" in topic {topic!r}" if topic else ""),
+                   err=True)
+        return
+    width = min(40, max(len(c.label) for c in chosen))
+    for c in chosen:
+        where = f"{c.defined_at.doc}:{c.defined_at.line}" if c.defined_at else "(named, not defined)"
+        label = c.label if len(c.label) <= width else c.label[: width - 1] + "…"
+        click.echo(f"{label:<{width}}  {', '.join(c.topics[:2]):<28}  {c.df:>3}  {where}")
+
+
 # --------------------------------------------------------------------------- grade
 
 
@@ -310,8 +351,8 @@ def _print_table(questions: list[Question]) -> None:
               help="The question, so restating it earns nothing and off-topic answers are caught.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole scorecard as one JSON object.")
 @click.option("--batch", metavar="FILE.jsonl", default=None,
-              help='Grade many answers: JSON lines {"id", "reference", "answer", "question"?} from FILE '
-                   '("-" = stdin), one JSON line out per line in.')
+              help='Grade many answers: JSON lines {"id", "reference" (or "references": [...], or "question_id"), '
+                   '"answer", "question"?} from FILE ("-" = stdin), one JSON line out per line in.')
 @pass_settings
 def grade_command(settings: Settings, reference: str | None, question_id: str | None, answer: str | None,
                   question: str | None, as_json: bool, batch: str | None) -> None:
@@ -327,10 +368,11 @@ def grade_command(settings: Settings, reference: str | None, question_id: str | 
     if batch is None and (answer is None or (reference is None and question_id is None)):
         raise InputError("give --answer TEXT and either --reference TEXT or --id QUESTION_ID (or --batch FILE.jsonl)")
     _ready(settings)
-    grader = Grader(Lexicon.load(settings.lexicon_path))
+    grader = Grader(Lexicon.load(settings.lexicon_path), inventory=Inventory.load(settings.inventory_path, default_synonyms()))
     if batch is not None:
+        bank = Bank.load(settings.bank_path)
         with _open_input(batch) as lines:
-            for result in grade_batch(lines, grader):
+            for result in grade_batch(lines, grader, bank.get):
                 _echo_json(result)
         return
     if question_id is not None:

@@ -39,6 +39,10 @@ class Settings:
         return self.data_dir / "lexicon.json"
 
     @property
+    def inventory_path(self) -> Path:
+        return self.data_dir / "concepts.json"
+
+    @property
     def manifest_path(self) -> Path:
         return self.data_dir / "manifest.json"
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
+from interviewer import markdown
 from interviewer.errors import CorpusError
+from interviewer.markdown import clean_heading, strip_inline_markdown
 from interviewer.records import Document, Section
 from interviewer.text import repair
+
+__all__ = ["Corpus", "clean_heading", "corpus_files", "decode", "load_corpus", "parse_document", "read_document",
+           "split_sections", "strip_front_matter", "strip_inline_markdown"]
 
 SUFFIXES = (".md", ".markdown", ".txt")
 
@@ -18,16 +22,8 @@ SUFFIXES = (".md", ".markdown", ".txt")
 _SNIFF_BYTES = 8192
 _MAX_CONTROL_SHARE = 0.10
 
-# Only block structure is needed (where headings are); inline parsing would double the cost.
-_MARKDOWN = MarkdownIt("commonmark").enable("table").disable("inline")
 _FRONT_MATTER = re.compile(r"\A(?P<fence>---|\+\+\+)[ \t]*\n.*?\n(?P=fence)[ \t]*(\n|\Z)", re.S)
 _TITLE = re.compile(r"^\s*title\s*[:=]\s*['\"]?(?P<title>.*?)['\"]?\s*$", re.M)
-# Emphasis markers and decorations (emoji, pictographs, variation selectors, keycaps) around headings.
-_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))")
-_DECORATION = re.compile(
-    "[\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff"
-    "\ufe0f\u20e3\U0001f000-\U0001faff]+"
-)
 
 
 @dataclass(frozen=True)
@@ -124,21 +120,25 @@ def strip_front_matter(text: str) -> tuple[str, str | None]:
 
 
 def split_sections(doc_id: str, text: str) -> list[Section]:
-    """Cut markdown at every heading (markdown-it finds them, so `#` in code is not one)."""
+    """Cut markdown at every heading (markdown-it finds them, so `#` in code is not one); each section
+    carries its body's blocks, from the same one parse."""
     lines = text.split("\n")
-    tokens = _MARKDOWN.parse(text)
+    tokens = markdown.parse(text)
     headings = [
         (tok.map[0], tok.map[1], int(tok.tag[1]), clean_heading(tokens[i + 1].content))
         for i, tok in enumerate(tokens)
         if tok.type == "heading_open" and tok.map
     ]
+    body_blocks = [b for b in markdown.walk(tokens) if b.kind != "heading"]
+    starts = [b.line for b in body_blocks]
     sections: list[Section] = []
     path: list[tuple[int, str]] = []
 
     def add(heading_path: tuple[str, ...], level: int, first: int, last: int, line: int) -> None:
         body = "\n".join(lines[first:last]).strip("\n")
         if heading_path or body.strip():
-            sections.append(Section(doc_id, heading_path, level, body, line))
+            own = body_blocks[bisect.bisect_left(starts, first + 1) : bisect.bisect_left(starts, last + 1)]
+            sections.append(Section(doc_id, heading_path, level, body, line, tuple(own)))
 
     first_heading = headings[0][0] if headings else len(lines)
     preamble_start = next((i for i in range(first_heading) if lines[i].strip()), first_heading)
@@ -150,18 +150,6 @@ def split_sections(doc_id: str, text: str) -> list[Section]:
         path.append((level, title or "(untitled)"))
         add(tuple(t for _, t in path), level, body_start, end, start + 1)
     return sections
-
-
-def clean_heading(title: str) -> str:
-    """Strip emphasis markers, emoji and stray punctuation from a heading."""
-    title = _DECORATION.sub(" ", _EMPHASIS.sub("", title))
-    return re.sub(r"\s+", " ", title).strip(" \t-:|")
-
-
-def strip_inline_markdown(text: str) -> str:
-    """Remove emphasis markers and link targets from markdown, keeping code and tables as written."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return _EMPHASIS.sub("", text)
 
 
 def _first_heading(sections: tuple[Section, ...]) -> str | None:

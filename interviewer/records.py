@@ -20,6 +20,8 @@ class Section:
     level: int
     text: str
     line: int  # 1-based line of the heading (of the first body line for a preamble)
+    # The body parsed into blocks (interviewer.markdown.Block); derived from `text`, so not compared.
+    blocks: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def heading(self) -> str:
@@ -66,13 +68,69 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Concept:
-    """A key idea of a reference answer with its alternative wordings and evidence sentence."""
+class Place:
+    """A line of the notes: document, heading path (joined with " > ") and file line."""
 
+    doc: str
+    heading: str
+    line: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc": self.doc, "heading": self.heading, "line": self.line}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Place | None:
+        return cls(data["doc"], data["heading"], int(data["line"])) if data else None
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A key idea of a question: its inventory id, label, other wordings, weight, and the sentence of the
+    notes that explains it (with where that sentence is; `explained` is False when the notes only name it)."""
+
+    id: str
     label: str
     aliases: tuple[str, ...] = ()
     weight: float = 1.0
     evidence: str = ""
+    source: Place | None = None
+    explained: bool = True
+
+
+@dataclass(frozen=True)
+class InventoryConcept:
+    """One concept the notes teach: a stable id (slug), its label and other wordings, the topics it
+    belongs to, how many passages name it, concepts named with it, and the passage that defines it."""
+
+    id: str
+    label: str
+    aliases: tuple[str, ...]
+    topics: tuple[str, ...]
+    df: int
+    related: tuple[str, ...]
+    defined_at: Place | None
+    definition: str
+    sources: tuple[str, ...] = ()  # which sources proposed it (heading, emphasis, acronym, …)
+
+    @property
+    def explained(self) -> bool:
+        """Tell whether the notes define the concept (not only name it)."""
+        return bool(self.definition)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the concept as the JSON of `interviewer concepts --json`."""
+        return {
+            "id": self.id, "label": self.label, "aliases": list(self.aliases), "topics": list(self.topics),
+            "df": self.df, "related": list(self.related),
+            "defined_at": self.defined_at.to_dict() if self.defined_at else None,
+            "definition": self.definition, "explained": self.explained, "sources": list(self.sources),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InventoryConcept:
+        return cls(data["id"], data["label"], tuple(data["aliases"]), tuple(data["topics"]), int(data["df"]),
+                   tuple(data["related"]), Place.from_dict(data.get("defined_at")), data.get("definition", ""),
+                   tuple(data.get("sources", ())))
 
 
 @dataclass(frozen=True)
@@ -90,11 +148,15 @@ class Question:
     options: tuple[str, ...] = ()
     answer_option: str | None = None
     source: Source = field(default_factory=lambda: Source("", (), 0))
+    references: tuple[str, ...] = ()  # other model answers; the best match counts
+    focus: str = ""  # a probe's own line ("Explores X, Y, Z"); its reference is assembled from the notes
 
     def to_dict(self) -> dict[str, Any]:
         """Return the question as plain JSON-ready data."""
         data = asdict(self)
         data["source"]["heading"] = self.source.heading
+        for c in data["concepts"]:
+            c["concept_id"] = c["id"]  # the contract's name for it (`questions --json`)
         return data
 
     @classmethod
@@ -109,32 +171,54 @@ class Question:
             prompt=data["prompt"],
             reference=data["reference"],
             concepts=tuple(
-                Concept(c["label"], tuple(c["aliases"]), float(c["weight"]), c["evidence"])
+                Concept(c["id"], c["label"], tuple(c["aliases"]), float(c["weight"]), c["evidence"],
+                        Place.from_dict(c.get("source")), bool(c.get("explained", True)))
                 for c in data.get("concepts", ())
             ),
             hints=tuple(data.get("hints", ())),
             options=tuple(data.get("options", ())),
             answer_option=data.get("answer_option"),
             source=Source(source["doc"], tuple(source["heading_path"]), int(source["line"])),
+            references=tuple(data.get("references", ())),
+            focus=data.get("focus", ""),
         )
 
 
 @dataclass(frozen=True)
 class Match:
-    """A concept the answer covered, with the words of the answer that covered it."""
+    """A concept the answer covered: the answer's words that named it, and whether it said something
+    about it (explained) or only named it."""
 
     concept: str
     evidence: str
     weight: float = 1.0
+    concept_id: str = ""
+    explained: bool = True
 
 
 @dataclass(frozen=True)
 class Miss:
-    """A concept the answer missed, with the reference sentence that explains it."""
+    """A concept the answer missed, with the sentence of the notes that explains it and where it is."""
 
     concept: str
     reference: str
     weight: float = 1.0
+    concept_id: str = ""
+    source: Place | None = None
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """The three things a grade is made of, each 0..1: how much of what the question asks the answer
+    names (coverage), how much of what it names it explains (explanation), and how it is said — long
+    enough, on topic, not repeating itself (delivery)."""
+
+    coverage: float
+    explanation: float
+    delivery: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"coverage": self.coverage, "explanation": self.explanation, "delivery": self.delivery}
 
 
 @dataclass(frozen=True)
@@ -170,6 +254,7 @@ class Scorecard:
     delivery: Delivery
     flags: tuple[Flag, ...] = ()
     follow_up: str | None = None
+    dimensions: Dimensions | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the scorecard shaped as the Socket.IO `feedback` payload expects."""
@@ -178,8 +263,11 @@ class Scorecard:
             "question_id": self.question_id,
             "score": self.score,
             "grade": self.grade,
-            "matched": [{"concept": m.concept, "evidence": m.evidence, "weight": m.weight} for m in self.matched],
-            "missed": [{"concept": m.concept, "reference": m.reference, "weight": m.weight} for m in self.missed],
+            "matched": [{"concept": m.concept, "concept_id": m.concept_id, "evidence": m.evidence, "weight": m.weight,
+                         "explained": m.explained} for m in self.matched],
+            "missed": [{"concept": m.concept, "concept_id": m.concept_id, "reference": m.reference, "weight": m.weight,
+                        "source": m.source.to_dict() if m.source else None} for m in self.missed],
+            "dimensions": self.dimensions.to_dict() if self.dimensions else None,
             "delivery": {
                 "words": d.words,
                 "fillers": len(d.fillers),

@@ -8,11 +8,13 @@ from typing import Callable
 
 from interviewer.bank import Bank
 from interviewer.build import Progress, ensure_built
+from interviewer.concepts import Inventory
 from interviewer.config import Settings
 from interviewer.dialogue import Interviewer
 from interviewer.grading import Grader
 from interviewer.lexicon import Lexicon
 from interviewer.search import SearchIndex
+from interviewer.vocabulary import default_synonyms
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Services:
     bank: Bank
     search: SearchIndex
     lexicon: Lexicon
+    inventory: Inventory
     grader: Grader
 
     def interviewer(self, clock: Callable[[], float] = time.time) -> Interviewer:
@@ -42,10 +45,12 @@ def open_services(
     """Build the data dir if it is missing or damaged, then open its bank, index and lexicon."""
     ensure_built(settings, progress=progress, notice=notice)
     lexicon = Lexicon.load(settings.lexicon_path)
+    inventory = Inventory.load(settings.inventory_path, default_synonyms())
     return Services(
         settings=settings,
         bank=Bank.load(settings.bank_path),
         search=SearchIndex.open(settings.index_dir),
         lexicon=lexicon,
-        grader=Grader(lexicon),
+        inventory=inventory,
+        grader=Grader(lexicon, inventory=inventory),
     )

@@ -101,8 +101,10 @@ _STEMMER = SnowballStemmer("english")
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Return the Snowball stem of a lowercased word."""
-    return _STEMMER.stem(word)
+    """Return the Snowball stem of a lowercased word ("-ify" and "-ification" stem alike: "minif")."""
+    s = _STEMMER.stem(word)
+    # Snowball leaves "minify" as "minifi" but "minification" as "minif": one word, one stem.
+    return s[:-1] if s.endswith("ifi") and len(s) > 5 else s
 
 
 @lru_cache(maxsize=200_000)

@@ -14,12 +14,13 @@ from hypothesis import settings
 
 from interviewer.bank import Bank
 from interviewer.build import build
+from interviewer.concepts import Inventory
 from interviewer.config import Settings, bundled, load_settings
-from interviewer.extract import extract_questions
 from interviewer.grading import Grader
 from interviewer.ingest import load_corpus
-from interviewer.lexicon import build_lexicon
+from interviewer.lexicon import Lexicon
 from interviewer.search import SearchIndex
+from interviewer.vocabulary import default_synonyms
 
 
 # Property tests explore new inputs on every local run (and keep what fails in .hypothesis/); CI runs
@@ -103,18 +104,27 @@ def corpus():
 
 
 @pytest.fixture(scope="session")
-def lexicon(corpus):
-    return build_lexicon(s.text for d in corpus.documents for s in d.sections)
+def lexicon(built_settings):
+    """The lexicon the product builds (from the index's passages), not one made for the tests."""
+    return Lexicon.load(built_settings.lexicon_path)
 
 
 @pytest.fixture(scope="session")
-def questions(corpus):
-    return extract_questions(corpus.documents)
+def inventory(built_settings):
+    """The concept inventory of the session build."""
+    return Inventory.load(built_settings.inventory_path, default_synonyms())
 
 
 @pytest.fixture(scope="session")
-def grader(lexicon):
-    return Grader(lexicon)
+def questions(bank):
+    """The shipped question bank's questions, with the concepts the build gave them."""
+    return list(bank)
+
+
+@pytest.fixture(scope="session")
+def grader(lexicon, inventory):
+    """The grader the product runs: the build's lexicon and concept inventory."""
+    return Grader(lexicon, inventory=inventory)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from interviewer.records import KINDS, Concept, Question, Source
 
 def q(qid: str, topic: str, prompt: str, kind: str = "open", difficulty: str = "medium", heading=()) -> Question:
     return Question(qid, kind, topic, difficulty, prompt, f"Model answer for {prompt}",
-                    concepts=(Concept("idea", ("notion",), 1.0, "The idea."),),
+                    concepts=(Concept("idea", "idea", ("notion",), 1.0, "The idea."),),
                     source=Source("doc", ("Notes", *heading), 1))
 
 
@@ -75,7 +75,7 @@ def test_get_and_topics(small_bank):
 def test_save_and_load_round_trip(tmp_path, small_bank):
     path = tmp_path / "bank.json"
     small_bank.save(path)
-    assert json.loads(path.read_text())["format"] == 1
+    assert json.loads(path.read_text())["format"] == 2
     assert Bank.load(path).questions == small_bank.questions
 
 

@@ -404,18 +404,18 @@ def test_read_next_never_points_at_a_list_of_probe_questions(engine, bank):
     assert not {(r["doc"], r["heading"]) for r in summary.data["read_next"]} & lists
 
 
-def test_read_next_falls_back_on_the_passage_the_model_answer_comes_from(engine, bank):
-    # No passage of the corpus says "Topic/Partition" or "append-only log" but the quiz item's own
-    # explanation: the summary still says where to read, and says it in the words a person would.
+def test_read_next_points_at_a_passage_that_explains_each_weak_concept(engine, bank):
+    # Only the quiz item's own explanation talks of topic partitioning: the summary says where to read,
+    # in the words a person would.
     quiz = bank.get("003-choice-14")
     answer = ("D, a queue deletes a message once it's consumed, while a stream like Kafka keeps it, so many "
               "consumer groups can read it and replay it from an offset")
     state, steps = run(engine, ask(engine, quiz.id), answer, "/end")
     [summary] = [r for step in steps for r in step if r.kind == "summary"]
-    assert "Topic/Partition" in summary.data["weakest_concepts"]
-    assert summary.data["read_next"] == [{"concept": "Topic/Partition", "doc": quiz.source.doc,
-                                          "heading": quiz.source.heading, "line": quiz.source.line}]
-    assert "Read next: Topic/Partition → “14 of 20: What is a message queue vs event stream (RabbitMQ vs Kafka)?” " \
+    assert "topic partitioning" in summary.data["weakest_concepts"]
+    assert summary.data["read_next"][0] == {"concept": "topic partitioning", "doc": quiz.source.doc,
+                                            "heading": quiz.source.heading, "line": quiz.source.line}
+    assert "Read next: topic partitioning → “14 of 20: What is a message queue vs event stream (RabbitMQ vs Kafka)?” " \
            "(003-distributed-systems-quiz, line 542)" in summary.text
 
 

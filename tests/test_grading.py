@@ -45,28 +45,30 @@ def missed(card: Scorecard) -> set[str]:
 # --------------------------------------------------------------------------- the example
 
 
-def test_outbox_spoken_answer_covers_relay_table_kafka_and_misses_cdc(grader, ask):
+def test_outbox_spoken_answer_covers_relay_polling_kafka_and_misses_cdc(grader, ask):
     card = grader.grade(OUTBOX_SPOKEN, question=ask("What is the Outbox Pattern?", "open"))
-    assert {"message relay", "outbox table", "kafka"} <= covered(card)
-    assert "change data capture (cdc)" in missed(card)
+    assert {"message relay", "polling", "kafka"} <= covered(card)
+    assert all(m.explained for m in card.matched)  # said in a sentence that ties them together
+    assert "change data capture" in missed(card)
     cdc = next(m for m in card.missed if m.concept.lower().startswith("change data capture"))
     assert "Debezium" in cdc.reference and "polling" in cdc.reference
+    assert cdc.concept_id == "change-data-capture" and cdc.source.doc == "000-architect-deep-dive"
     assert 0.5 <= card.score <= 0.85
     assert card.grade == round(5 * card.score, 1)
     assert card.delivery.fillers == ("um", "basically", "like")
     assert card.follow_up and card.follow_up.endswith("?")
 
 
-def test_relay_match_quotes_the_answer_words(grader, ask):
+def test_evidence_quotes_the_answer_phrase_not_a_bare_word(grader, ask):
     card = grader.grade(OUTBOX_SPOKEN, question=ask("What is the Outbox Pattern?", "open"))
     relay = next(m for m in card.matched if m.concept.lower() == "message relay")
-    assert relay.evidence == "relay"
-    table = next(m for m in card.matched if m.concept.lower() == "outbox table")
-    assert table.evidence == "outbox table"
+    assert relay.evidence == "then a relay polls the"  # the words around it, within its sentence
+    assert all(len(m.evidence.split()) > 1 for m in card.matched)
 
 
 def test_follow_up_for_cdc_asks_what_replaces_polling(lexicon):
     cdc = Concept(
+        "change-data-capture",
         "Change Data Capture (CDC)",
         ("CDC",),
         1.0,
@@ -90,7 +92,7 @@ def test_follow_up_for_cdc_asks_what_replaces_polling(lexicon):
      "What role do Dead-letter Queues (DLQs) play here?"),
 ])
 def test_follow_up_probes_read_as_an_interviewer_would_ask(label, evidence, question):
-    assert follow_up_for(Concept(label, (), 1.0, evidence)) == question
+    assert follow_up_for(Concept("", label, (), 1.0, evidence)) == question
 
 
 def test_full_answer_beats_spoken_partial_beats_restated_question(grader, ask):
@@ -98,26 +100,36 @@ def test_full_answer_beats_spoken_partial_beats_restated_question(grader, ask):
     full = grader.grade(OUTBOX_FULL, question=q)
     partial = grader.grade(OUTBOX_SPOKEN, question=q)
     assert full.score > partial.score
-    assert "change data capture (cdc)" in covered(full)
+    assert "change data capture" in covered(full)
     assert full.score >= 0.75
 
 
 # --------------------------------------------------------------------------- flags
 
 
-def test_keyword_list_scores_below_a_real_explanation_and_is_flagged(grader, ask):
+def test_a_list_of_the_right_terms_grades_at_most_two_and_says_what_to_explain(grader, ask):
     q = ask("What is the Outbox Pattern?", "open")
-    stuffed = grader.grade("outbox table, local transaction, message relay, kafka, CDC, debezium, polling, dual write", question=q)
+    listed = grader.grade("outbox table, local transaction, message relay, kafka, CDC, debezium, polling, dual write", question=q)
     real = grader.grade(OUTBOX_SPOKEN, question=q)
-    assert stuffed.score < real.score
-    flag = next(f for f in stuffed.flags if f.name == "keyword_stuffing")
-    assert flag.penalty > 0 and "list" in flag.message
+    assert listed.grade <= 2.0 < real.grade
+    assert listed.dimensions.coverage > real.dimensions.coverage  # it names more…
+    assert listed.dimensions.explanation < 0.5  # …and explains none of it
+    flag = next(f for f in listed.flags if f.name == "no_explanation")
+    assert flag.message.count(", ") >= 2 and "dual write" in flag.message and ": explain " in flag.message
+    assert not [m for m in listed.matched if m.explained]
 
 
 def test_restating_the_question_earns_nothing(grader, ask):
-    card = grader.grade("The outbox pattern is a pattern where you use an outbox.", question=ask("What is the Outbox Pattern?", "open"))
+    card = grader.grade("The outbox pattern is the outbox pattern.", question=ask("What is the Outbox Pattern?", "open"))
     assert card.score == 0.0
     assert "copied_question" in [f.name for f in card.flags]
+
+
+def test_a_right_answer_in_the_question_words_plus_one_is_not_a_restatement(grader):
+    # A short answer that must reuse a long question's words is right when it adds its own word.
+    card = grader.grade("as many as you need", reference="Unlimited number.",
+                        question_text="How many constructors can be created for a class?")
+    assert "copied_question" not in [f.name for f in card.flags]
 
 
 @pytest.mark.parametrize(
@@ -168,7 +180,7 @@ def test_probe_question_credits_the_named_topics(grader, ask):
         "earlier steps run compensating transactions, so the system is eventually consistent.",
         question=q,
     )
-    assert {"saga patterns", "eventual consistency", "compensation logic"} <= covered(card)
+    assert {"sagas", "eventual consistency", "compensating actions"} <= covered(card)
     assert "event sourcing" in missed(card)
     assert card.follow_up and "event sourcing" in card.follow_up
 
@@ -199,13 +211,13 @@ def test_a_probe_answered_off_the_subject_is_off_topic(grader, ask, answer):
 def test_an_ack_covers_acknowledgment_strategies(grader, ask):
     card = grader.grade("consumers send an ack only after the write is persisted, so the broker redelivers "
                         "when a subscriber fails", question=ask(PUB_SUB_PROBE, "probe"))
-    assert ("acknowledgment strategies", "ack") in [(m.concept, m.evidence) for m in card.matched]
+    assert ("acknowledgment", "send an ack only after") in [(m.concept, m.evidence) for m in card.matched]
 
 
 def test_probe_examples_in_parentheses_cover_their_topic(grader, ask):
     q = ask("Design a distributed cache strategy", "probe")
-    card = grader.grade("Mostly cache-aside: read from Redis, on a miss load from the database and populate the cache.", question=q)
-    assert "cache patterns" in covered(card)
+    card = grader.grade("Mostly cache-aside: read from Redis, on a miss load from the database.", question=q)
+    assert "cache" in covered(card)  # "(write-through, write-behind, cache-aside)" name its kinds
 
 
 def test_scenario_retry_storm(grader, ask):
@@ -228,7 +240,7 @@ def test_concept_question_fencing(grader, ask):
         question=q,
     )
     assert card.score >= 0.6
-    assert any("compare-and-swap" in m.concept.lower() or "version number" in m.concept.lower() for m in card.matched)
+    assert ("CAS", "and a compare-and-swap") in [(m.concept, m.evidence) for m in card.matched]
 
 
 @pytest.mark.parametrize(
@@ -334,7 +346,8 @@ def test_scorecard_payloads(grader, ask):
     assert payload["matched"][0].keys() >= {"concept", "evidence"}
     assert payload["missed"][0].keys() >= {"concept", "reference"}
     line = grade_to_dict(card)
-    assert set(line) == {"score", "grade", "matched", "missed", "flags"}
+    assert set(line) == {"score", "grade", "matched", "missed", "flags", "dimensions"}
+    assert set(line["dimensions"]) == {"coverage", "explanation", "delivery"}
     assert all(isinstance(x, str) for x in line["matched"] + line["missed"] + line["flags"])
 
 
@@ -357,7 +370,7 @@ def test_grading_from_many_threads_gives_the_same_cards(lexicon, questions):
 
 def test_without_a_lexicon_grading_still_works(ask):
     card = Grader().grade(OUTBOX_SPOKEN, question=ask("What is the Outbox Pattern?", "open"))
-    assert {"message relay", "outbox table"} <= covered(card)
+    assert {"message relay", "polling"} <= covered(card)
     assert 0.3 < card.score < 0.9
 
 
@@ -376,17 +389,18 @@ def test_words_rewritten_by_a_synonym_still_count_as_said(grader):
     reference = ("Kafka consumers choose an isolation level. **Read Uncommitted** returns every record, "
                  "including those of aborted transactions. **Read Committed** returns only committed records.")
     card = grader.grade("read uncommitted reads everything, even aborted records", reference=reference)
-    assert "Read Uncommitted" in [m.concept for m in card.matched]
+    assert "read uncommitted" in covered(card)
 
 
-def test_a_phrase_said_in_another_order_still_counts(grader, questions):
+def test_a_phrase_said_in_another_order_still_counts(grader):
     # "message queue" is one token of the synonym table (with MQ, task queue …); said the other way
     # round, "a queue deletes a message", it names the same thing.
-    q = next(q for q in questions if q.prompt == "What is a message queue vs event stream (RabbitMQ vs Kafka)?")
-    card = grader.grade("D: a queue deletes a message once it is consumed, a stream keeps it for replay", question=q)
-    assert "message queue" in [m.concept for m in card.matched]
+    reference = ("A message queue deletes each message once a consumer has processed it; an event stream "
+                 "keeps every event in an append-only log that consumers can replay from any offset.")
+    card = grader.grade("a queue deletes a message once it is consumed, a stream keeps it for replay", reference=reference)
+    assert any(m.concept.startswith("message queue") for m in card.matched)
     # Words far apart in the answer are no phrase.
     far = grader.grade(
-        "D: the message is consumed by a consumer group and can be read again by replaying the log from "
-        "an offset, while the other one is a queue", question=q)
-    assert "message queue" not in [m.concept for m in far.matched]
+        "the message is consumed by a consumer group and can be read again by replaying the log from "
+        "an offset, while the other one is a queue", reference=reference)
+    assert not any(m.concept.startswith("message queue") for m in far.matched)

@@ -140,16 +140,31 @@ def test_batch_keeps_ids_and_order_and_survives_bad_lines(grader):
     out = list(grade_batch(lines, grader))
     assert [o["id"] for o in out] == ["a", None, "c", "d", None, "f", "g", 7]
     good = out[0]
-    assert set(good) == {"id", "score", "grade", "matched", "missed", "flags"}
+    assert set(good) == {"id", "score", "grade", "matched", "missed", "flags", "dimensions"}
     assert 0 < good["score"] <= 1 and 0 < good["grade"] <= 5
-    assert "Message Relay" in good["matched"] and all(isinstance(m, str) for m in good["missed"])
+    assert "message relay" in [m.lower() for m in good["matched"]] and all(isinstance(m, str) for m in good["missed"])
     assert out[1] == {"id": None, "error": "line 2 is not valid JSON (Expecting property name enclosed in double quotes)"}
     assert out[2]["score"] == 0 and out[2]["flags"] == ["empty"]
     assert "no concepts" in out[3]["error"]
     assert out[4]["error"] == "line 6 is not a JSON object"
-    assert out[5]["error"] == "line 7 has no 'reference'"
+    assert out[5]["error"] == "line 7 has no 'reference' (or 'references', or 'question_id')"
     assert out[6]["error"] == "line 8: 'answer' must be a string"
     assert out[7]["score"] > 0
+
+
+def test_batch_lines_may_name_a_bank_question_or_several_references(grader, bank):
+    answer = "a relay polls the outbox table and publishes each event to kafka, so the event is never lost"
+    lines = [
+        line(id="bank", question_id="000-open-185", answer=answer),
+        line(id="best", references=["Cats are mammals that purr.", REFERENCE], answer=answer),
+        line(id="one", reference="Cats are mammals that purr.", answer=answer),
+        line(id="nope", question_id="no-such-question", answer=answer),
+    ]
+    out = {o["id"]: o for o in grade_batch(lines, grader, bank.get)}
+    assert out["bank"]["score"] == grader.grade(answer, question=bank.get("000-open-185")).score
+    assert "message relay" in out["bank"]["matched"]
+    assert out["best"]["score"] > out["one"]["score"]  # the reference it answers counts, not the other
+    assert "no question with id 'no-such-question'" in out["nope"]["error"]
 
 
 def test_batch_reads_bytes_and_a_file_object(grader, tmp_path):

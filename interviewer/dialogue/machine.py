@@ -21,7 +21,7 @@ from interviewer.dialogue.setup import SetupChoice, parse_setup
 from interviewer.dialogue.state import MAX_COUNT, Attempt, Config, FollowUp, Result, State
 from interviewer.dialogue.summary import progress_reply, summary_reply
 from interviewer.errors import GradingError, InputError
-from interviewer.records import Question, Scorecard
+from interviewer.records import Concept, Question, Scorecard
 from interviewer.text import analyze
 
 # Messages longer than this are refused with a clear notice (the chat contract's 8 KB limit).
@@ -152,6 +152,7 @@ class SearchLike(Protocol):
 class GraderLike(Protocol):
     def grade(self, answer: str, *, question: Question | None = None, reference: str | None = None,
               question_text: str | None = None, hints_used: int = 0) -> Scorecard: ...
+    def grade_follow_up(self, answer: str, concept: Concept, prompt: str) -> Scorecard: ...
 
 
 @dataclass
@@ -393,10 +394,9 @@ class Interviewer:
         fu = result.follow_up
         answer = "\n".join(state.draft).strip()
         reference = f"{fu.concept}. {fu.reference}".strip()
-        try:
-            card = self.grader.grade(answer, reference=reference, question_text=fu.prompt)
-        except GradingError:
-            card = self.grader.grade(answer, reference=fu.concept, question_text=fu.prompt)
+        q = self.bank.get(result.question_id)
+        concept = next((c for c in q.concepts if c.label == fu.concept), None) or Concept("", fu.concept, (), 1.0, fu.reference)
+        card = self.grader.grade_follow_up(answer, concept, fu.prompt)
         payload = card.to_dict()
         payload.update(question_id=result.question_id, answer=answer, reference=reference, question_kind="follow_up")
         graded = FollowUp(fu.prompt, fu.concept, fu.reference, fu.share, answer, payload)

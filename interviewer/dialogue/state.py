@@ -37,10 +37,6 @@ class Attempt:
     seconds: float | None = None
 
 
-# A follow-up answer scoring this much covers the concept it probed (the grader's `covered_at`).
-FOLLOW_UP_COVERS = 0.5
-
-
 @dataclass(frozen=True)
 class FollowUp:
     """The follow-up probe on a missed concept, and the candidate's answer to it."""
@@ -82,7 +78,7 @@ class Result:
     def recovered(self) -> str | None:
         """Return the concept the follow-up probed when its answer covered it, else None."""
         fu = self.follow_up
-        if fu and fu.scorecard and float(fu.scorecard["score"]) >= FOLLOW_UP_COVERS:
+        if fu and fu.scorecard and any(m["concept"] == fu.concept for m in fu.scorecard.get("matched", ())):
             return fu.concept
         return None
 

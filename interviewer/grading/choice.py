@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from interviewer.grading.aliases import SynonymTable, terms_of
+from interviewer.vocabulary import SynonymTable, terms_of
 from interviewer.grading.rules import letter_patterns
 
 LETTERS = "ABCDEFGH"

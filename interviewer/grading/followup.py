@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from interviewer.grading.aliases import terms_of
+from interviewer.vocabulary import terms_of
 from interviewer.grading.rules import follow_up_rules
 from interviewer.records import Concept
 from interviewer.text import analyze

@@ -1,7 +1,12 @@
 """Match an answer against a reference's concepts: canonical terms, typos, joined words, proximity.
 
-Everything here is linear in the answer's length: one pass to read the answer into canonical tokens
-with their word positions, then each concept alias looks its terms up in a position index.
+Everything here is linear in the answer's length: one pass reads the answer into canonical tokens with
+their word positions, then each concept wording looks its terms up in a position index.
+
+Precision rules (data/grading_rules.toml [matching]): a wording of several words needs its head (its
+last word: "least connections" is about connections, so "at least two servers" is no match); the head
+alone earns lone_head_credit of its share, never a "covered"; a word the question already says counts as
+said ("avoid a stampede" names a cache stampede when the question is about caching).
 """
 
 from __future__ import annotations
@@ -12,11 +17,19 @@ from typing import Callable, Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
-from interviewer.grading.aliases import SynonymTable, canonicalize, terms_of, token_parts
 from interviewer.records import Concept
 from interviewer.text import NUMBER_WORDS, Spoken, Word, normalise_spoken, stem, word_terms, words
+from interviewer.vocabulary import SynonymTable, canonicalize, terms_of, token_parts
 
 _SENTENCE_END = re.compile(r"[.!?;\n]")
+
+# Words the index drops but grading keeps: they turn a statement around ("not", "never", "less").
+POLARITY = frozenset({"not", "no", "never", "same", "different", "more", "less", "before", "after", "without", "only"})
+
+
+def grading_terms(word: str) -> tuple[str, ...]:
+    """Return a word's terms for grading: the pipeline's, or the word itself for a polarity word."""
+    return word_terms(word) or ((word,) if word in POLARITY else ())
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,7 @@ def build_reference_model(
 ) -> ReferenceModel:
     """Precompute the canonical wordings, weights and typo targets of a reference."""
     ref_words = words(reference)
-    raw_terms = [t for w in ref_words for t in word_terms(w.text)]
+    raw_terms = [t for w in ref_words for t in grading_terms(w.text)]
     alias_terms = []
     tight: set[tuple[str, ...]] = set()
     texts = [reference, question]
@@ -88,10 +101,7 @@ def build_reference_model(
                     # "twophase", "pubsub": an answer may write two reference words as one.
                     pairs.setdefault(stem(w.text + nxt.text), both)
                     pairs.setdefault(stem(_digits(w.text) + nxt.text), both)
-    canon_terms = synonyms.canonical(tuple(raw_terms))
-    term_weights: dict[str, float] = {}
-    for t in canon_terms:
-        term_weights[t] = weight(t)
+    term_weights = {t: weight(t) for t in synonyms.canonical(tuple(raw_terms))}
     question_terms = frozenset(synonyms.canonical(terms_of(question)))
     return ReferenceModel(
         concepts=concepts,
@@ -127,6 +137,14 @@ class AnswerModel:
     content: tuple[tuple[str, int], ...]  # the canonical tokens in order (typo-corrected), with word index
     sentences: tuple[tuple[int, int, int, int], ...]  # (first word, end word, words, function words)
     corrections: Mapping[str, str]  # answer word → the reference word it was read as
+    function: tuple[bool, ...] = ()  # per word: a function word ("the", "because", "is")
+    sentence_of: tuple[int, ...] = ()  # per word: its sentence
+    repeats: frozenset[int] = frozenset()  # sentences that say again what an earlier one said
+
+    @property
+    def function_share(self) -> float:
+        """Return the share of the answer's words that are function words (lists: under 0.12)."""
+        return sum(self.function) / len(self.function) if self.function else 0.0
 
 
 def read_answer(
@@ -139,6 +157,7 @@ def read_answer(
     typo_ratio_short: float = 90,
     typo_ratio_long: float = 85,
     typo_long_from: int = 8,
+    repeat_min_terms: int = 3,
 ) -> AnswerModel:
     """Normalise a spoken answer and read it into canonical tokens, tolerating typos and joins."""
     spoken = normalise_spoken(answer)
@@ -154,7 +173,7 @@ def read_answer(
         word = w.text
         terms = decided.get(word)
         if terms is None:
-            terms = word_terms(word)
+            terms = grading_terms(word)
             if not terms and word == "one" and "1" in known:
                 # "one" is no index term (usually a pronoun), but it is the count when the reference says 1.
                 terms = ("1",)
@@ -191,14 +210,20 @@ def read_answer(
         if pair not in seen:
             seen.add(pair)
             positions.setdefault(pair[0], []).append(pair[1])
+    function = tuple(not word_terms(w.text) for w in ws)
+    sentences = _sentences(text, ws, function)
+    sentence_of = tuple(k for k, (first, end, _, _) in enumerate(sentences) for _ in range(first, end))
     return AnswerModel(
         spoken=spoken,
         text=text,
         words=ws,
         positions={t: tuple(p) for t, p in positions.items()},
         content=tuple(content),
-        sentences=_sentences(text, ws),
+        sentences=sentences,
         corrections=corrections,
+        function=function,
+        sentence_of=sentence_of,
+        repeats=_repeats(content, sentence_of, len(sentences), repeat_min_terms),
     )
 
 
@@ -211,19 +236,35 @@ def _negation_of(a: str, b: str) -> bool:
     return any(long == p + short or long == p + "-" + short for p in _NEGATIONS)
 
 
-def _sentences(text: str, ws: Sequence[Word]) -> tuple[tuple[int, int, int, int], ...]:
+def _sentences(text: str, ws: Sequence[Word], function: Sequence[bool]) -> tuple[tuple[int, int, int, int], ...]:
     """Split the answer's words into sentences: (first, end, words, function words)."""
     out = []
     start = 0
-    function = 0
+    count = 0
     for i, w in enumerate(ws):
-        if not word_terms(w.text):
-            function += 1
+        count += function[i]
         end_here = i + 1 == len(ws) or bool(_SENTENCE_END.search(text[w.end : ws[i + 1].start]))
         if end_here:
-            out.append((start, i + 1, i + 1 - start, function))
-            start, function = i + 1, 0
+            out.append((start, i + 1, i + 1 - start, count))
+            start, count = i + 1, 0
     return tuple(out)
+
+
+def _repeats(content: Sequence[tuple[str, int]], sentence_of: Sequence[int], n: int, min_terms: int) -> frozenset[int]:
+    """Return the sentences whose content words an earlier sentence already said, in the same order."""
+    per: list[list[str]] = [[] for _ in range(n)]
+    for t, i in content:
+        per[sentence_of[i]].append(t)
+    seen: set[tuple[str, ...]] = set()
+    out = set()
+    for k, terms in enumerate(per):
+        key = tuple(terms)
+        if len(key) < min_terms:
+            continue
+        if key in seen:
+            out.add(k)
+        seen.add(key)
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -234,6 +275,10 @@ class ConceptMatch:
     evidence: str
     first: int  # word index where the evidence starts (-1: none)
     last: int
+    lone_head: bool = False  # only the head of a wording of several words was said
+
+
+_NONE = ConceptMatch(0.0, "", -1, -1)
 
 
 def match_concept(
@@ -242,37 +287,43 @@ def match_concept(
     weight: Callable[[str], float],
     *,
     tight: frozenset[tuple[str, ...]] = frozenset(),
+    context: frozenset[str] = frozenset(),
     window_per_term: float = 4,
     scattered_credit: float = 0.7,
-    missing_head_credit: float = 0.5,
+    lone_head_credit: float = 0.5,
 ) -> ConceptMatch:
     """Return the best credit any wording of a concept earns in the answer, and the words that earned it."""
-    best = ConceptMatch(0.0, "", -1, -1)
+    best = _NONE
     positions = answer.positions
     for form in forms:
         terms = list(dict.fromkeys(form))
         total = sum(weight(t) for t in terms)
-        present = [t for t in terms if t in positions]
-        if not present or total <= 0:
-            continue
-        credit = sum(weight(t) for t in present) / total
-        if len(terms) > 1 and max(terms, key=weight) not in present:
-            # A phrase is about its most telling word: "stale data" without "stale" is not covered.
-            credit *= missing_head_credit
+        head = terms[-1]
+        if head not in positions or total <= 0:
+            continue  # a wording is about its head: "at least two servers" names no least connections
+        said = [t for t in terms if t in positions]
+        implied = [t for t in terms if t not in positions and t in context]
+        credit = sum(weight(t) for t in said + implied) / total
+        lone = len(terms) > 1 and len(said) == 1 and not implied
+        if lone:
+            # "commit" for "two-phase commit": the head alone names it only if it carries the wording.
+            if weight(head) * 2 < total:
+                continue
+            credit *= lone_head_credit
         if credit <= best.credit:
             continue
-        if len(present) == 1:
-            p = positions[present[0]][0]
+        if len(said) == 1:
+            p = positions[said[0]][0]
             lo, hi = p, p
         else:
-            lo, hi = _window([positions[t] for t in present])
-            if hi - lo + 1 > window_per_term * len(terms) + 2:
+            lo, hi = _window([positions[t] for t in said])
+            if hi - lo + 1 > window_per_term * len(said) + 2:
                 if form in tight:
                     continue
                 credit *= scattered_credit
                 if credit <= best.credit:
                     continue
-        best = ConceptMatch(credit, _evidence(answer, lo, hi, present), lo, hi)
+        best = ConceptMatch(credit, _evidence(answer, lo, hi, said), lo, hi, lone)
     return best
 
 
@@ -284,7 +335,7 @@ def _window(lists: Sequence[Sequence[int]]) -> tuple[int, int]:
     have = 0
     best = (events[0][0], events[-1][0])
     left = 0
-    for right, (p, k) in enumerate(events):
+    for p, k in events:
         if counts[k] == 0:
             have += 1
         counts[k] += 1
@@ -299,20 +350,19 @@ def _window(lists: Sequence[Sequence[int]]) -> tuple[int, int]:
     return best
 
 
+# Words of context quoted around a match, so the evidence is the answer's phrase, not one bare word.
+_CONTEXT_WORDS = 2
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>?")
+
+
 def _evidence(answer: AnswerModel, lo: int, hi: int, present: Sequence[str]) -> str:
-    """Quote the answer words that matched: the span if short, else the matched words."""
+    """Quote the answer's phrase that matched: the span with a word or two around it (within its
+    sentence) if short, else the matched words."""
     ws = answer.words
     if hi - lo < 12:
-        return answer.text[ws[lo].start : ws[hi].end]
+        sentence = answer.sentences[answer.sentence_of[lo]] if answer.sentence_of else (0, len(ws), 0, 0)
+        a = max(sentence[0], lo - _CONTEXT_WORDS)
+        b = min(sentence[1] - 1, hi + _CONTEXT_WORDS)
+        return " ".join(_TAG.sub(" ", answer.text[ws[a].start : ws[b].end]).split())
     hits = sorted({answer.positions[t][0] for t in present})
     return " … ".join(answer.text[ws[i].start : ws[i].end] for i in hits)
-
-
-def in_bare_list(answer: AnswerModel, match: ConceptMatch, *, function_share: float, min_terms: int) -> bool:
-    """Tell whether a match lies in a sentence that is a bare list of terms (few function words)."""
-    if match.first < 0:
-        return False
-    for first, end, n, function in answer.sentences:
-        if first <= match.first < end:
-            return n - function >= min_terms and function < function_share * n
-    return False

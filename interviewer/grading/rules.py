@@ -27,8 +27,10 @@ def tunables(section: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def generic_terms() -> frozenset[str]:
-    """Return the terms of the words that name a kind of thing rather than the thing."""
-    return frozenset(t for w in rules()["generic"]["words"] for t in analyze(w))
+    """Return the terms of the words that name a kind of thing rather than the thing ("pattern", "strategy")."""
+    from interviewer.concepts.words import word_lists
+
+    return frozenset(t for w in word_lists().generic for t in analyze(w))
 
 
 @dataclass(frozen=True)
@@ -52,18 +54,6 @@ def follow_up_rules() -> tuple[FollowUpRule, ...]:
     if not out or out[-1].pattern is not None:
         out.append(FollowUpRule(None, "How does {concept} fit into your answer?"))
     return tuple(out)
-
-
-@lru_cache(maxsize=1)
-def probe_lead_ins() -> tuple[re.Pattern[str], ...]:
-    """Return the lead-in patterns cut from probe lines."""
-    return tuple(re.compile(p, re.I) for p in rules()["probe"]["lead_ins"])
-
-
-@lru_cache(maxsize=1)
-def probe_separators() -> re.Pattern[str]:
-    """Return the pattern that separates the topics of a probe line."""
-    return re.compile(rules()["probe"]["separators"], re.I)
 
 
 @lru_cache(maxsize=1)

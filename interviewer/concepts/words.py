@@ -1,7 +1,7 @@
-"""What makes a label a concept an interviewer would name: word classes and label trimming.
+"""Word classes for reading concepts out of text: what makes a label a concept an interviewer would name.
 
 A concept is a term of the trade, not a word of the sentence around it, an example value or a label
-of the page. The word lists live in data/grading_words.toml; this module only classifies words:
+of the page. The word lists live in data/concept_words.toml; this module only classifies words:
 
 - numbers ("4", "two", "4,096"), measures ("41-bit", "500ms") and identifiers ("T1", "customerId",
   "abc-123", "OrderCreated") are example values: they end a phrase and never make one;
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from interviewer.grading.rules import rules
 from interviewer.text import NUMBER_WORDS
 
 _DATA = resources.files("interviewer") / "data"
@@ -27,7 +26,7 @@ _DATA = resources.files("interviewer") / "data"
 
 @dataclass(frozen=True)
 class WordLists:
-    """The word classes of data/grading_words.toml, lowercased (plurals folded where the list says so)."""
+    """The word classes of data/concept_words.toml, lowercased (plurals folded where the list says so)."""
 
     never_alone: frozenset[str]
     edges: frozenset[str]
@@ -36,6 +35,15 @@ class WordLists:
     noun_verbs: frozenset[str]  # forms of verbs that are also nouns: verbs only where a phrase starts
     units: frozenset[str]
     placeholders: frozenset[str]
+    breakers: frozenset[str]  # words that end a phrase although the index keeps them
+    objects: frozenset[str]  # a word before one of these is a verb with its object
+    subjects: frozenset[str]  # a third-person "-s" word after one of these is a verb
+    verb_after: frozenset[str]  # the word after one of these is a verb
+    structural: frozenset[str]  # labels of a page ("pros", "how it works")
+    example_markers: tuple[str, ...]  # patterns that open an example
+    generic: frozenset[str]  # words that name a kind of thing ("pattern", "strategy")
+    evaluative: frozenset[str]  # words that rate or describe ("simplest", "core")
+    example_domain: frozenset[str]  # the things of an example ("payment", "customer")
 
 
 def _inflections(base: str) -> set[str]:
@@ -63,8 +71,8 @@ def _inflections(base: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def word_lists() -> WordLists:
-    """Return the word classes (read once from data/grading_words.toml and the [generic] rules)."""
-    data = tomllib.loads((_DATA / "grading_words.toml").read_text(encoding="utf-8"))
+    """Return the word classes (read once from data/concept_words.toml)."""
+    data = tomllib.loads((_DATA / "concept_words.toml").read_text(encoding="utf-8"))
     low = lambda ws: frozenset(w.lower() for w in ws)  # noqa: E731
     verbs: set[str] = set()
     for base in data["verbs"]["only"]:
@@ -73,7 +81,8 @@ def word_lists() -> WordLists:
     noun_verbs: set[str] = set()
     for base in data["verbs"]["also_nouns"]:
         noun_verbs |= _inflections(base.lower())
-    never = low(data["never_alone"]["words"]) | low(rules()["generic"]["words"])
+    never = low(data["never_alone"]["words"]) | low(data["generic"]["words"])
+    phrases = data["phrases"]
     return WordLists(
         never_alone=never,
         edges=low(data["edges"]["words"]),
@@ -82,6 +91,15 @@ def word_lists() -> WordLists:
         noun_verbs=frozenset(noun_verbs - verbs),
         units=low(data["units"]["words"]),
         placeholders=low(data["placeholders"]["words"]),
+        breakers=low(phrases["phrase_breakers"]),
+        objects=low(phrases["object_starters"]),
+        subjects=low(phrases["subject_words"]),
+        verb_after=low(phrases["verb_after"]),
+        structural=low(data["structural"]["labels"]),
+        example_markers=tuple(data["structural"]["example_markers"]),
+        generic=low(data["generic"]["words"]),
+        evaluative=low(data["evaluative"]["words"]),
+        example_domain=low(data["example_domain"]["words"]),
     )
 
 
@@ -179,3 +197,42 @@ _ACRONYM = re.compile(r"(?=(?:.*[A-Z0-9]){2})[A-Za-z0-9&]{2,10}s?")
 def acronym_like(word: str) -> bool:
     """Tell whether a word is written as an acronym ("ACID", "2PC", "mTLS", "ETags")."""
     return bool(_ACRONYM.fullmatch(word)) and any(c.isalpha() for c in word) and not is_number(word) and not is_measure(word)
+
+
+@lru_cache(maxsize=65536)
+def is_adverb(word: str) -> bool:
+    """Tell whether a word is an adverb that describes rather than names ("continuously", "actively").
+
+    Adverbs of a word the synonym table knows on its own ("asynchronously", "atomically") carry
+    meaning and are kept.
+    """
+    w = word.lower()
+    if len(w) <= 4 or "-" in w or not w.endswith("ly") or word[0].isupper():
+        return False
+    base = w[:-2]
+    known = _one_word_wordings()
+    return not (base in known or (w.endswith("ally") and w[:-4] in known))
+
+
+@lru_cache(maxsize=1)
+def _one_word_wordings() -> frozenset[str]:
+    """One-word wordings of the synonym table: their adverbs ("asynchronously") are terms of the trade."""
+    from interviewer.vocabulary import default_synonyms
+
+    return frozenset(w.lower() for ws in default_synonyms().wordings_of.values() for w in ws if " " not in w)
+
+
+def evaluative(word: str) -> bool:
+    """Tell whether a word rates or describes rather than names ("simplest", "core", "leading")."""
+    return word.lower() in word_lists().evaluative
+
+
+def example_domain(word: str) -> bool:
+    """Tell whether a word names a thing of an example ("payment", "customer", "Enterprise")."""
+    return word.lower() in word_lists().example_domain
+
+
+def structural(label: str) -> bool:
+    """Tell whether a label structures a page ("Pros", "How it works") rather than names an idea."""
+    return label.lower().strip(" :.?") in word_lists().structural
+

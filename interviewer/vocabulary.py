@@ -1,4 +1,6 @@
-"""Alternative wordings: the synonym table, acronym ↔ expansion pairs, canonical term sequences."""
+"""The vocabulary of the trade: the synonym table (data/synonyms.toml), canonical term sequences, and the
+alternative wordings of a label (acronym ↔ expansion, synonym-table wordings). Grading, search and the
+concept inventory all read words through it, so "LB" and "load balancer" are one thing everywhere."""
 
 from __future__ import annotations
 
@@ -125,17 +127,22 @@ def build_synonyms(entries: Iterable[tuple[str, Sequence[str]]]) -> SynonymTable
 def canonicalize(tokens: Sequence[tuple[str, int]], table: SynonymTable) -> list[tuple[str, int]]:
     """Rewrite (term, position) tokens to canonical tokens, longest phrase first, in one pass."""
     terms = [t for t, _ in tokens]
-    return [(token, tokens[i][1]) for token, i in _rewrite_at(terms, table)]
+    return [(token, tokens[i][1]) for token, i, _ in _rewrite_at(terms, table)]
+
+
+def canonical_spans(terms: Sequence[str], table: SynonymTable) -> list[tuple[str, int, int]]:
+    """Rewrite terms to canonical tokens, each with the [first, end) range of the terms it stands for."""
+    return _rewrite_at(terms, table)
 
 
 def _rewrite(terms: Sequence[str], table: SynonymTable) -> list[str]:
     """Rewrite terms to canonical tokens, longest phrase first (positions not needed)."""
-    return [token for token, _ in _rewrite_at(terms, table)]
+    return [token for token, _, _ in _rewrite_at(terms, table)]
 
 
-def _rewrite_at(terms: Sequence[str], table: SynonymTable) -> list[tuple[str, int]]:
-    """Rewrite terms to (canonical token, index of its first term), longest phrase first, in one pass."""
-    out: list[tuple[str, int]] = []
+def _rewrite_at(terms: Sequence[str], table: SynonymTable) -> list[tuple[str, int, int]]:
+    """Rewrite terms to (canonical token, first term, end term), longest phrase first, in one pass."""
+    out: list[tuple[str, int, int]] = []
     phrases = table.phrases
     reach: dict[str, int] = table._reach  # type: ignore[attr-defined]
     n, i = len(terms), 0
@@ -147,14 +154,14 @@ def _rewrite_at(terms: Sequence[str], table: SynonymTable) -> list[tuple[str, in
             for size in range(min(longest, n - i), 1, -1):
                 token = phrases.get(tuple(terms[i : i + size]))
                 if token is not None:
-                    out.append((token, i))
+                    out.append((token, i, i + size))
                     i += size
                     break
             else:
-                out.append((phrases.get((term,), term), i))
+                out.append((phrases.get((term,), term), i, i + 1))
                 i += 1
             continue
-        out.append((phrases.get((term,), term), i))
+        out.append((phrases.get((term,), term), i, i + 1))
         i += 1
     return out
 
