@@ -84,8 +84,8 @@ def rubric_for(answer: str, prompt: str = "", kind: str = "design", rules: Rules
     if not isinstance(answer, str) or not isinstance(prompt, str):
         raise InputError("the answer and the prompt must be text")
     rules = rules or default_rules()
-    if kind not in rules.expected:
-        raise InputError(f"no design rubric for {kind!r} answers (kinds: {', '.join(rules.expected)})")
+    if kind not in rules.kinds:
+        raise InputError(f"no design rubric for {kind!r} answers (kinds: {', '.join(rules.kinds)})")
     checker = _checker(rules)
     sentences = split_sentences(answer, rules)
     estimates, figures = checker.check(sentences)

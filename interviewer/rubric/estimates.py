@@ -226,6 +226,8 @@ class EstimateChecker:
         best: Reading | None = None
         best_gap = math.inf
         for ops in sets:
+            if len(ops) == 1 and ops[0].figure.units == claim.units and not ops[0].figure.power:
+                continue  # one figure said again in its own unit is a repetition, not arithmetic
             for reading in self._readings(ops, claim, target):
                 if reading.computed <= 0:
                     continue
@@ -436,7 +438,7 @@ def _operand_text(o: Operand) -> str:
     if f.power:
         return f.text
     if f.factor and not f.units:
-        return f"×{format_value(f.value)}" if f.value >= 1 else f"{f.value:.0%}"
+        return f"× {format_value(f.value)}" if f.value >= 1 else f"{f.value:.0%}"
     return format_quantity(f.value, f.quantity().units) if f.units else format_value(f.value)
 
 
@@ -448,7 +450,9 @@ def _formula(reading: Reading, unit: str) -> str:
         text = _operand_text(o)
         if o.divide:
             parts.append("÷ " + text)
-        elif i and not text.startswith("×"):
+        elif not i:
+            parts.append(text.removeprefix("× "))
+        elif not text.startswith("× "):
             parts.append("× " + text)
         else:
             parts.append(text)

@@ -116,7 +116,7 @@ def _aside(s: Sentence, rules: Rules, prompt_terms: set[str], hits: list[Hit]) -
 def phase_results(sentences: Sequence[Sentence], assignments: Sequence[Assignment], rules: Rules,
                   kind: str) -> tuple[Phase, ...]:
     """Summarise the assignments per phase: covered, share of words, order of first appearance, evidence."""
-    expected = set(rules.expected.get(kind, ()))
+    expected = set(rules.kinds[kind].expected)
     total = sum(s.words for s in sentences) or 1
     first: dict[str, int] = {}
     for i, a in enumerate(assignments):

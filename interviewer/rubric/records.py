@@ -115,3 +115,22 @@ class Rubric:
             "verdict_note": self.verdict_note,
             "nudges": list(self.nudges),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Rubric:
+        """Rebuild a rubric from `to_dict` output (a stored scorecard, to render it again)."""
+        return cls(
+            kind=data["kind"],
+            phases=tuple(Phase(p["name"], p["title"], p["covered"], p["share"], p["order"], p["evidence"],
+                               p["expected"], p.get("nudge", "")) for p in data["phases"]),
+            estimates=tuple(Estimate(e["text"], e["claim"], e["stated"], e["computed"], e["unit"], e["ratio"],
+                                     e["status"], e["formula"], e.get("slip", "")) for e in data["estimates"]),
+            capacity=tuple(CapacityNote(c["rule"], c["choice"], c["text"], c["figure"], c["limit"], c["note"])
+                           for c in data.get("capacity", ())),
+            signals=tuple(Signal(s["name"], s["title"], s["level"], s["evidence"], s.get("next", ""))
+                          for s in data["signals"]),
+            score=data["score"],
+            verdict=data["verdict"],
+            verdict_note=data["verdict_note"],
+            nudges=tuple(data.get("nudges", ())),
+        )

@@ -25,7 +25,8 @@ def estimate_line(e: Estimate) -> str:
         return f"{line} ({e.formula})"
     size = max(e.ratio, 1 / e.ratio)
     way = "high" if e.ratio > 1 else "low"
-    line += f" — {size:.3g}× too {way}; your figures give {e.formula}"
+    times = f"{size:.2g}" if size < 10 else f"{float(f'{size:.2g}'):,.0f}"
+    line += f" — {times}× too {way}; your figures give {e.formula}"
     return line + (f"; looks like {e.slip}" if e.slip else "")
 
 
@@ -43,7 +44,7 @@ def format_rubric(r: Rubric) -> str:
     for c in r.capacity:
         lines.append(f"capacity: {c.choice} for {c.figure} (about {c.limit} is the rule of thumb) — {c.note}")
     for s in r.signals:
-        evidence = f' — "{quote(s.evidence)}"' if s.evidence else ""
+        evidence = f' — "{quote(s.evidence)}"' if s.evidence else f" — {s.next}" if s.next else ""
         lines.append(f"{s.title}: {s.level}{evidence}")
     for n in r.nudges:
         lines.append(f"next: {n}")
@@ -73,6 +74,8 @@ def rubric_markdown(r: Rubric) -> str:
     out += ["", "| Signal | Level | From your answer |", "|---|---|---|"]
     for s in r.signals:
         out.append(f"| {_md(s.title)} | {s.level} | {_md(quote(s.evidence)) if s.evidence else _md(s.next)} |")
-    if r.nudges:
-        out += [""] + [f"- Next: {_md(n)}" for n in r.nudges]
+    shown = {p.nudge for p in r.phases}
+    extra = [n for n in r.nudges if n not in shown]  # the missing phases' nudges are in the table
+    if extra:
+        out += [""] + [f"- Next: {_md(n)}" for n in extra]
     return "\n".join(out)

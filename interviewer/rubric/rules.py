@@ -64,6 +64,16 @@ class CapacityRule:
 
 
 @dataclass(frozen=True)
+class KindRule:
+    """What one kind of answer (design, scenario, open) is expected to show, and how its verdict is weighed."""
+
+    name: str
+    expected: tuple[str, ...]  # phases
+    signals: tuple[str, ...]  # signals the verdict counts
+    weights: Mapping[str, float]  # phases, order, signals, wrong
+
+
+@dataclass(frozen=True)
 class Slip:
     """A unit slip: a ratio near `factor` with the units `needs` names in play ("bit", "time", "")."""
 
@@ -80,9 +90,9 @@ class Rules:
     phase_phrases: PhraseSet
     phase_settings: Mapping[str, Any]
     wrap_up: PhraseSet
-    expected: Mapping[str, tuple[str, ...]]  # kind → expected phases
+    kinds: Mapping[str, KindRule]
     sentences: Mapping[str, Any]
-    split_before: tuple[tuple[str, ...], ...]
+    split_before: PhraseSet  # discourse markers a dictated run is cut before
     numbers: Mapping[str, Any]
     units: Mapping[str, Any]
     estimates: Mapping[str, Any]
@@ -94,11 +104,6 @@ class Rules:
     signal_phrases: PhraseSet  # every tier's cue groups, tagged "signal:level:group"
     levels: tuple[str, ...]
     verdict: Mapping[str, Any]
-
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        """Return the answer kinds the rubric knows (design, scenario, open)."""
-        return tuple(self.expected)
 
 
 def _need(table: Mapping[str, Any], key: str, where: str) -> Any:
@@ -159,10 +164,6 @@ def parse_rules(text: str, synonyms: SynonymTable | None = None) -> Rules:
         for p in raw_phases
     )
     names = {p.name for p in phases}
-    expected = {kind: tuple(v["expected"]) for kind, v in _need(data, "kinds", "the file").items()}
-    for kind, wanted in expected.items():
-        if set(wanted) - names:
-            raise ValueError(f"kind {kind!r} expects unknown phase(s) {', '.join(sorted(set(wanted) - names))}")
     verdict = _need(data, "verdict", "the file")
     levels = tuple(_need(verdict, "levels", "[verdict]"))
     capacity = _need(data, "capacity", "the file")
@@ -172,14 +173,22 @@ def parse_rules(text: str, synonyms: SynonymTable | None = None) -> Rules:
         SignalRule(s["name"], s.get("title", s["name"]), _tiers(s, levels, names, signal_phrases))
         for s in _need(data, "signals", "the file")
     )
+    kinds = {}
+    for kind, v in _need(data, "kinds", "the file").items():
+        k = KindRule(kind, tuple(_need(v, "expected", f"kind {kind!r}")), tuple(_need(v, "signals", f"kind {kind!r}")),
+                     {w: float(_need(v["weights"], w, f"kind {kind!r} weights")) for w in ("phases", "order", "signals", "wrong")})
+        unknown = (set(k.expected) - names) | (set(k.signals) - {s.name for s in signals})
+        if unknown:
+            raise ValueError(f"kind {kind!r} names unknown phase(s) or signal(s): {', '.join(sorted(unknown))}")
+        kinds[kind] = k
     return Rules(
         phases=phases,
         phase_phrases=PhraseSet(_phase_phrases(raw_phases, settings, synonyms)),
         phase_settings=settings,
         wrap_up=PhraseSet(compile_phrases(settings.get("wrap_up", ()), "wrap_up")),
-        expected=expected,
+        kinds=kinds,
         sentences=_need(data, "sentences", "the file"),
-        split_before=tuple(stems_of(m) for m in data["sentences"].get("split_before", ())),
+        split_before=PhraseSet(compile_phrases(data["sentences"].get("split_before", ()), "split")),
         numbers=_need(data, "numbers", "the file"),
         units=_need(data, "units", "the file"),
         estimates=estimates,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from interviewer.rubric.cues import stems_of
 from interviewer.rubric.rules import Rules
-from interviewer.text import normalise_spoken, stem, words
+from interviewer.text import CONTRACTIONS, normalise_spoken, stem, words
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ def split_sentences(answer: str, rules: Rules) -> list[Sentence]:
 
 
 def _cut_run(answer: str, a: int, b: int, rules: Rules) -> list[tuple[int, int]]:
-    """Cut a long piece with no clause marks before its discourse markers ("so", "and then", "if")."""
+    """Cut a long piece with no clause marks where a new thought starts: before a discourse marker
+    ("so", "and then", "if") or a phase cue ("let me clarify", "to scale this")."""
     piece = answer[a:b]
     max_words = int(rules.sentences["max_words"])
     min_words = int(rules.sentences["min_words"])
@@ -63,15 +64,24 @@ def _cut_run(answer: str, a: int, b: int, rules: Rules) -> list[tuple[int, int]]
     ws = words(piece)
     if len(ws) <= max_words:
         return [(a, b)]
-    stems = [stem(w.text) for w in ws]
+    stems: list[str] = []
+    word_at: list[int] = []  # the word each stem comes from ("let's" gives two stems)
+    for i, w in enumerate(ws):
+        for part in CONTRACTIONS.get(w.text, w.text).split():
+            stems.append(stem(part))
+            word_at.append(i)
+    starts = {word_at[h.start] for h in rules.split_before.find(stems)}
+    # A cue of two words or more opens a thought ("the schema", "to scale this"); one word ("table") need not.
+    starts |= {word_at[h.start] for h in rules.phase_phrases.find(stems)
+               if h.phrase.tag.startswith("cue:") and len(h.phrase.stems) > 1}
     cuts = [0]
-    for i in range(1, len(ws)):
-        if i - cuts[-1] < min_words:
-            continue
-        if any(tuple(stems[i : i + len(m)]) == m for m in rules.split_before):
+    for i in sorted(starts):
+        if i - cuts[-1] >= min_words:
             cuts.append(i)
-    # A last piece too short to stand alone stays with the one before it.
+    # A last piece too short to stand alone stays with the one before it, unless it wraps up ("yeah that's it").
     if len(cuts) > 1 and len(ws) - cuts[-1] < min_words:
-        cuts.pop()
+        tail = [stem(p) for w in ws[cuts[-1]:] for p in CONTRACTIONS.get(w.text, w.text).split()]
+        if not rules.wrap_up.find(tail):
+            cuts.pop()
     bounds = [ws[c].start for c in cuts] + [len(piece)]
     return [(a + bounds[k], a + bounds[k + 1]) for k in range(len(cuts))]

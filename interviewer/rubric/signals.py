@@ -86,15 +86,16 @@ def _tier_met(tier: Tier, read: _Read) -> tuple[bool, str]:
 def verdict_of(phases: Sequence[Phase], signals: Sequence[Signal], estimates: Sequence[Estimate], rules: Rules,
                kind: str) -> tuple[float, str]:
     """Return the practice score (0..1) and its band: strong, solid, borderline or not yet."""
-    v = rules.verdict
+    k = rules.kinds[kind]
+    w = k.weights
     expected = [p for p in phases if p.expected]
     coverage = sum(p.covered for p in expected) / len(expected) if expected else 0.0
     order = order_agreement(phases, [p.name for p in rules.phases])
     top = len(rules.levels) - 1
-    level = sum(rules.levels.index(s.level) for s in signals) / (top * len(signals)) if signals and top else 0.0
+    counted = [s for s in signals if s.name in k.signals]
+    level = sum(rules.levels.index(s.level) for s in counted) / (top * len(counted)) if counted and top else 0.0
     wrong = sum(1 for e in estimates if not e.ok)
-    score = float(v["phases"]) * coverage + float(v["order"]) * order + float(v["signals"]) * level \
-        - float(v["wrong"]) * wrong
+    score = w["phases"] * coverage + w["order"] * order + w["signals"] * level - w["wrong"] * wrong
     score = max(0.0, min(1.0, score))
-    band = next(b["verdict"] for b in v["bands"] if score >= float(b["floor"]))
+    band = next(b["verdict"] for b in rules.verdict["bands"] if score >= float(b["floor"]))
     return score, band
