@@ -7,8 +7,9 @@
 Four steps, each a module, all rules in data/rubric.toml:
 
 1. sentences.py — the answer as sentences, each cleaned of fillers by the one text pipeline;
-2. estimates.py (quantities.py, units.py) — figures with their units (pint), arithmetic claims
-   recomputed from the answer's own figures, unit slips named, choices the numbers contradict;
+2. estimates.py (quantities.py, units.py, display.py) — figures with their units (pint), arithmetic
+   claims recomputed from the answer's own figures, unit slips named; capacity.py — choices the
+   numbers contradict ("a single Postgres" for 1M writes/s);
 3. phases.py — each sentence's phase (requirements, estimates, API, data model, high-level design,
    deep dive, trade-offs & failure modes): covered, share of words, order, the sentence that shows it;
 4. signals.py — level signals (requirements, numbers, options compared, failures, cost & evolution)
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interviewer.errors import InputError
+from interviewer.rubric.capacity import capacity_notes
 from interviewer.rubric.estimates import EstimateChecker
 from interviewer.rubric.phases import assign_phases, phase_results
 from interviewer.rubric.records import CapacityNote, Estimate, Phase, Rubric, Signal
@@ -89,7 +91,7 @@ def rubric_for(answer: str, prompt: str = "", kind: str = "design", rules: Rules
     checker = _checker(rules)
     sentences = split_sentences(answer, rules)
     estimates, figures = checker.check(sentences)
-    capacity = checker.capacity(sentences, figures)
+    capacity = capacity_notes(sentences, figures, rules)
     assignments = assign_phases(sentences, figures, rules, prompt)
     phases = phase_results(sentences, assignments, rules, kind)
     signals = level_signals(Evidence(sentences, assignments, figures, phases, estimates), rules)

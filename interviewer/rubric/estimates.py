@@ -29,7 +29,8 @@ from typing import Sequence
 import pint
 
 from interviewer.rubric.quantities import Figure, FigureReader
-from interviewer.rubric.records import CapacityNote, Estimate
+from interviewer.rubric.display import format_quantity, format_value, unit_label
+from interviewer.rubric.records import Estimate
 from interviewer.rubric.rules import Rules
 from interviewer.rubric.sentences import Sentence
 from interviewer.rubric.units import registry
@@ -82,8 +83,6 @@ class EstimateChecker:
         self.duration_markers = _phrases(e["duration_markers"])
         self.hedges = _phrases(e["hedges"])
         self.time_factors = tuple(float(f) for f in e["time_factors"])
-        self.limits = tuple((rule, limit, str(limit.dimensionality))
-                            for rule in rules.capacity for limit in [registry().Quantity(rule.limit)])
 
     # ------------------------------------------------------------------ the answer
 
@@ -312,27 +311,6 @@ class EstimateChecker:
             return slip.name
         return ""
 
-    # ------------------------------------------------------------------ capacity
-
-    def capacity(self, sentences: Sequence[Sentence], figures: Sequence[SentenceFigures]) -> list[CapacityNote]:
-        """Note each choice named for a load above its rule of thumb ("a single Postgres" for 1M writes/s)."""
-        notes = []
-        w = self.rules.capacity_window
-        for rule, limit, limit_dimension in self.limits:
-            for s in sentences:
-                near = [f for sf in figures[max(0, s.index - w) : s.index + w + 1] for f in sf.figures]
-                loads = [f for f in near if dimension(f) == limit_dimension and _loads(f, rule)]
-                if not loads or not rule.choices.find(s.stems, s.clean) or self.rules.negations.find(s.stems, s.clean):
-                    continue
-                over = [f for f in loads if f.quantity().to(limit.units).magnitude > limit.magnitude]
-                if over:
-                    top = max(over, key=lambda f: f.quantity().to(limit.units).magnitude)
-                    notes.append(CapacityNote(rule.name, rule.choice, s.text, top.text,
-                                              f"{format_value(limit.magnitude)}{unit_label(limit.units)}", rule.note))
-                    break
-        return notes
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -356,12 +334,6 @@ def dimension(fig: Figure) -> str:
 def _counts_items(fig: Figure) -> bool:
     """Return whether a figure counts things (requests, users), in total or per unit of time."""
     return not fig.factor and not fig.bare and dimension(fig) in ("dimensionless", "1 / [time]") and not fig.per
-
-
-def _loads(fig: Figure, rule) -> bool:
-    if rule.bytes:
-        return True
-    return rule.any_rate or bool(fig.nouns & rule.measures)
 
 
 def _time_denominator(fig: Figure) -> str | None:
@@ -400,37 +372,6 @@ def _product(ops: Sequence[Operand]) -> tuple[float, tuple[tuple[str, float], ..
         for name, exp in d:
             dims[name] = dims.get(name, 0.0) + (-exp if o.divide else exp)
     return value, tuple(sorted((k, v) for k, v in dims.items() if v))
-
-
-_SHORT_TIME = {"second": "s", "millisecond": "ms", "minute": "min", "hour": "h", "day": "day", "week": "week",
-               "month": "month", "year": "year"}
-
-
-def unit_label(units: pint.Unit) -> str:
-    """Return a short label for units: "/s", "TB/day", "Mbit/s", "" for a plain count."""
-    up, down = [], []
-    for name, exp in registry().Quantity(1, units).unit_items():
-        label = _SHORT_TIME.get(name) or registry().get_symbol(name)
-        label += f"^{exp:g}" if abs(exp) != 1 else ""
-        (up if exp > 0 else down).append(label.replace("^-", "^"))
-    return "·".join(up) + ("/" + "·".join(down) if down else "")
-
-
-def format_value(x: float) -> str:
-    """Return a figure the way people say it: 11.6k, 1.2M, 3.5T, 0.13."""
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= size:
-            return f"{x / size:.3g}{suffix}"
-    return f"{x:.3g}"
-
-
-def format_quantity(value: float, units: pint.Unit) -> str:
-    """Return a quantity for people: "11.6k/s", "1 TB" (not "0.001 PB"), "9.13 PB", "250k"."""
-    q = registry().Quantity(value, units)
-    if "[information]" in str(q.dimensionality) and value:
-        q = q.to_compact()
-    label = unit_label(q.units)
-    return format_value(float(q.magnitude)) + (" " if label and not label.startswith("/") else "") + label
 
 
 def _operand_text(o: Operand) -> str:

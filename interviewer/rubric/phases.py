@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from interviewer.rubric.cues import Hit
+from interviewer.rubric.cues import Hit, words_of
 from interviewer.rubric.estimates import SentenceFigures, dimension
 from interviewer.rubric.quantities import Figure
 from interviewer.rubric.records import Phase
 from interviewer.rubric.rules import Rules
 from interviewer.rubric.sentences import Sentence
-from interviewer.text import analyze
+from interviewer.text import analyze, word_terms
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def _aside(s: Sentence, rules: Rules, prompt_terms: set[str], hits: list[Hit]) -
     st = rules.phase_settings
     if rules.wrap_up.find(s.stems, s.clean):
         return True
-    terms = analyze(s.clean)
+    terms = [t for w in words_of(s.clean) for t in word_terms(w.text)]  # analyze(), on the words already read
     if not terms:
         return True
     share = sum(1 for t in terms if t in prompt_terms) / len(terms)

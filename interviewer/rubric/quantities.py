@@ -120,8 +120,14 @@ class FigureReader:
         self.only_before_scale = frozenset(nums["only_before_scale"])
         self.exact_units: dict[str, str] = dict(rules.units["exact"])
         self.lower_units: dict[str, str] = dict(rules.units["lower"])
-        self.users = tuple(tuple(u.split()) for u in rules.units["users"])
+        self.users: dict[str, list[tuple[str, ...]]] = {}  # by first word, longest first
+        for u in sorted((tuple(u.split()) for u in rules.units["users"]), key=len, reverse=True):
+            self.users.setdefault(u[0], []).append(u)
         self.rate_words: dict[str, str] = dict(rules.units["rates"])
+        # Words a spoken number can start with; anything else is not a number, at once.
+        self.number_starts = frozenset(self.small) | self.only_before_scale | {"half", "hundred", "dozen"} | {
+            w for w in self.scales if len(w) > 2}
+        self._units: dict[tuple[str, str, bool], str | None] = {}
 
     # ------------------------------------------------------------------ public
 
@@ -144,6 +150,14 @@ class FigureReader:
 
     def unit(self, tok: Tok, attached: bool = False) -> str | None:
         """Return the pint expression a word after a number names, or None."""
+        key = (tok.raw, tok.text, attached)
+        if key not in self._units:
+            if len(self._units) > 10_000:
+                self._units.clear()
+            self._units[key] = self._unit(tok, attached)
+        return self._units[key]
+
+    def _unit(self, tok: Tok, attached: bool) -> str | None:
         if tok.raw in self.exact_units and not (attached and tok.raw == "B"):
             return self.exact_units[tok.raw]
         if tok.text in self.lower_units:
@@ -162,7 +176,7 @@ class FigureReader:
 
     def _users_at(self, toks: list[Tok], i: int) -> int:
         """Return how many words from i name users ("DAU", "daily active users"), or 0."""
-        for phrase in sorted(self.users, key=len, reverse=True):
+        for phrase in self.users.get(toks[i].text, ()):
             if tuple(t.text for t in toks[i : i + len(phrase)]) == phrase:
                 return len(phrase)
         return 0
@@ -175,6 +189,8 @@ class FigureReader:
         if _DIGITS.fullmatch(t.text):
             value = float(t.text.replace(",", ""))
             j = i + 1
+        elif t.text not in self.number_starts:
+            return None
         else:
             got = self._spoken(toks, i)
             if got is None:
