@@ -96,7 +96,8 @@ def phase_section(answers: list[dict], details: bool) -> dict[str, float]:
         print(f"| {ph} | {p:.2f} | {r:.2f} | {n} |")
     p, r, n = prf(pairs)
     print(f"| **all phases (micro)** | **{p:.2f}** | **{r:.2f}** | {n} |")
-    summary = {"precision": p, "recall": r}
+    summary = {"precision": p, "recall": r,
+               "below": [ph for ph in PHASES if min(prf(pairs, ph)[:2]) < 0.85]}
 
     print("\n| answers | precision | recall | sentences |")
     print("|---|---|---|---|")
@@ -115,7 +116,7 @@ def phase_section(answers: list[dict], details: bool) -> dict[str, float]:
         got = {p.name for p in rubric_for(answer_text(a)[0], a["prompt"]).phases if p.covered}
         tp, fp, fn = tp + len(gold & got), fp + len(got - gold), fn + len(gold - got)
     print(f"\nPhase covered or not, per answer ({len(answers)} × 7): precision {tp / (tp + fp):.2f}, "
-          f"recall {tp / (tp + fn):.2f} ({fp} phases shown that the labels do not have, {fn} missed)")
+          f"recall {tp / (tp + fn):.2f} ({fp} shown that the labels do not have, {fn} missed)")
     if details:
         print("\nDisagreements (dev answers only):")
         for a in answers:
@@ -270,10 +271,12 @@ def main() -> int:
     estimates = estimate_section(items, args.details)
     verdict_section(answers)
     timing_section(answers, items, 3 if args.quick else 20)
-    ok = phases["precision"] >= 0.85 and phases["recall"] >= 0.85 and not estimates["missed_wrong"] \
-        and not estimates["false_flags"]
-    print(f"\n(targets: phase precision and recall ≥ 0.85, every 10×+ error flagged, no right figure flagged: "
-          f"{'met' if ok else 'NOT met'})")
+    overall = phases["precision"] >= 0.85 and phases["recall"] >= 0.85
+    checks = not estimates["missed_wrong"] and not estimates["false_flags"]
+    below = ", ".join(phases["below"]) or "none"
+    print(f"\n(targets: phase precision and recall ≥ 0.85 overall: {'met' if overall else 'NOT met'}; "
+          f"phases below 0.85 in precision or recall: {below}; every 10×+ error flagged and no right figure "
+          f"flagged: {'met' if checks else 'NOT met'})")
     return 0
 
 

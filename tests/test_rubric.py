@@ -7,7 +7,7 @@ import json
 import pytest
 
 from interviewer.errors import InputError
-from interviewer.rubric import default_rules, format_rubric, parse_rules, rubric_for, rubric_markdown
+from interviewer.rubric import RUBRIC_KINDS, default_rules, format_rubric, parse_rules, rubric_for, rubric_markdown
 from interviewer.rubric.rules import _DATA
 
 URL = "Design a URL shortener"
@@ -218,6 +218,7 @@ def test_grade_kind_errors_are_one_line(cli, args, message):
 
 def test_the_shipped_rules_load_and_name_every_phase():
     rules = default_rules()
+    assert set(rules.kinds) == set(RUBRIC_KINDS)  # the CLI offers exactly the kinds the rules describe
     assert [p.name for p in rules.phases] == ["requirements", "estimates", "api", "data_model", "high_level",
                                               "deep_dive", "tradeoffs"]
     assert all(p.nudge for p in rules.phases)

@@ -66,8 +66,11 @@ class TraceRow:
 
 
 def _checker(rules: Rules) -> EstimateChecker:
+    """Return the estimate checker of a set of rules (built once; the shipped rules are the usual case)."""
     checker = _CHECKERS.get(id(rules))
     if checker is None or checker.rules is not rules:
+        if len(_CHECKERS) >= 8:
+            _CHECKERS.clear()  # rules made on the fly (tests, experiments) must not pile up
         checker = _CHECKERS[id(rules)] = EstimateChecker(rules)
     return checker
 

@@ -97,13 +97,18 @@ class PhraseSet:
                 hits.append(Hit(p, len(stems), len(stems)))
         if len(hits) < 2:
             return hits
-        hits.sort(key=lambda h: (h.start - h.end, h.start))
+        # In order of start, longest first: a hit lies inside a longer one of its tag exactly when the
+        # kept hit of that tag reaching furthest so far reaches past it (linear after the sort).
+        hits.sort(key=lambda h: (h.start, h.start - h.end))
+        reach: dict[str, Hit] = {}
         kept: list[Hit] = []
         for h in hits:
-            if not any(k.phrase.tag == h.phrase.tag and k.start <= h.start and h.end <= k.end and k is not h
-                       and (k.end - k.start) > (h.end - h.start) for k in kept):
-                kept.append(h)
-        kept.sort(key=lambda h: h.start)
+            k = reach.get(h.phrase.tag)
+            if k is not None and h.end <= k.end and (k.end - k.start) > (h.end - h.start):
+                continue
+            kept.append(h)
+            if k is None or h.end > k.end:
+                reach[h.phrase.tag] = h
         return kept
 
 

@@ -61,6 +61,29 @@ class Reading:
     note: str = ""
 
 
+class _Known:
+    """The figures said so far, by what they count: the last few of each noun, and the last that counts items."""
+
+    def __init__(self) -> None:
+        self.by_noun: dict[str, list[tuple[int, Figure]]] = {}  # newest last, with the order they were said
+        self.counting: dict[str, Figure] = {}
+        self.said = 0
+
+    def add(self, fig: Figure) -> None:
+        self.said += 1
+        for noun in fig.nouns:
+            recent = self.by_noun.setdefault(noun, [])
+            recent.append((self.said, fig))
+            del recent[:-4]  # a look-back needs the latest few, not the whole answer
+            if _counts_items(fig):
+                self.counting[noun] = fig
+
+    def latest(self, nouns: frozenset[str], exclude: Sequence[Figure | None]) -> Figure | None:
+        """Return the latest figure counting one of these nouns, other than the excluded ones."""
+        found = [(n, f) for noun in nouns for n, f in self.by_noun.get(noun, ()) if not any(f is x for x in exclude)]
+        return max(found, key=lambda nf: nf[0])[1] if found else None
+
+
 @dataclass(frozen=True)
 class SentenceFigures:
     """What the checker read in one sentence: its figures and how many of them were checked claims."""
@@ -90,7 +113,7 @@ class EstimateChecker:
         """Return the answer's checked claims and, per sentence, the figures read and claims checked."""
         estimates: list[Estimate] = []
         per_sentence: list[SentenceFigures] = []
-        known: list[Figure] = []
+        known = _Known()
         last_claim: Figure | None = None
         previous: list[Operand] = []
         for s in sentences:
@@ -105,19 +128,20 @@ class EstimateChecker:
                 how = self._role(gap, after, fig, prev, prev_claim)
                 estimate = None
                 if how in ("claim", "restate"):
+                    ahead = figures[k + 1] if k + 1 < len(figures) else None
                     sets = [[Operand(prev)]] if how == "restate" and prev is not None else self._sets(
-                        fig, pending, last_claim, previous, known, figures[k + 1 :], s.clean)
-                    estimate = self._judge(s, fig, sets, known)
+                        fig, pending, last_claim, previous, known, ahead, s.clean)
+                    estimate = self._judge(s, fig, sets)
                 if estimate is not None:
                     estimates.append(estimate)
                     claims += 1
                     last_claim, pending, prev_claim = fig, [], True
-                    known.append(fig)
+                    known.add(fig)
                     continue
                 if how == "again":
                     continue
                 pending.append(Operand(fig, divide=how == "divide", opens=how == "opens"))
-                known.append(fig)
+                known.add(fig)
                 prev_claim = False
             previous = pending if not claims else []
             per_sentence.append(SentenceFigures(tuple(figures), claims))
@@ -174,7 +198,7 @@ class EstimateChecker:
     # ------------------------------------------------------------------ readings
 
     def _sets(self, fig: Figure, pending: list[Operand], last_claim: Figure | None, previous: list[Operand],
-              known: list[Figure], ahead: Sequence[Figure], text: str) -> list[list[Operand]]:
+              known: _Known, ahead: Figure | None, text: str) -> list[list[Operand]]:
         """Return the operand sets a claim may have been computed from."""
         sets: list[list[Operand]] = []
         if pending:
@@ -186,14 +210,13 @@ class EstimateChecker:
             sets.append([Operand(last_claim)] + pending)
         if previous:
             sets.append(previous + pending)
-        same = next((f for f in reversed(known) if f.nouns & fig.nouns and f is not last_claim
-                     and not any(o.figure is f for o in pending)), None)
+        same = known.latest(fig.nouns, exclude=[last_claim, *(o.figure for o in pending)])
         if same is not None:
             sets.append([Operand(same)] + pending)
-        if ahead and pending:
-            between = text[fig.end : ahead[0].start].strip().lower()
+        if ahead is not None and pending:
+            between = text[fig.end : ahead.start].strip().lower()
             if any(between.endswith(w) for w in _LOOKAHEAD):
-                sets.append(pending + [Operand(ahead[0])])  # "5,000 gateways for 500M users"
+                sets.append(pending + [Operand(ahead)])  # "5,000 gateways for 500M users"
         resolved = []
         for ops in sets:
             ops = self._resolve(ops, fig, known)
@@ -201,7 +224,7 @@ class EstimateChecker:
                 resolved.append(ops)
         return resolved
 
-    def _resolve(self, ops: list[Operand], claim: Figure, known: list[Figure]) -> list[Operand] | None:
+    def _resolve(self, ops: list[Operand], claim: Figure, known: _Known) -> list[Operand] | None:
         """Bring in what a "per key" operand needs when nothing in the set counts keys; None if nothing does."""
         counts = [o for o in ops if _counts_items(o.figure)]
         out = list(ops)
@@ -211,7 +234,7 @@ class EstimateChecker:
                     continue
                 if counts:
                     continue  # "10k QPS × 2 KB per response": the requests are the responses
-                found = next((f for f in reversed(known) if noun in f.nouns and _counts_items(f)), None)
+                found = known.counting.get(noun)
                 if found is None:
                     return None
                 out.append(Operand(found))
@@ -219,7 +242,7 @@ class EstimateChecker:
                 return None  # "500 bytes each" with nothing counted
         return out
 
-    def _judge(self, s: Sentence, claim: Figure, sets: list[list[Operand]], known: list[Figure]) -> Estimate | None:
+    def _judge(self, s: Sentence, claim: Figure, sets: list[list[Operand]]) -> Estimate | None:
         """Recompute a claim by every reading and keep the closest; None when no reading has its unit."""
         target = claim.quantity()
         best: Reading | None = None
