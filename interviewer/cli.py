@@ -24,8 +24,9 @@ from interviewer.dialogue import Config, State
 from interviewer.dialogue.state import DEFAULT_COUNT, MAX_COUNT
 from interviewer.grading import Grader, format_scorecard, grade_batch
 from interviewer.lexicon import Lexicon
-from interviewer.records import DIFFICULTIES, KINDS, Question
+from interviewer.records import DIFFICULTIES, KINDS, Question, Scorecard
 from interviewer.report import EXPORT_FORMATS, export, report_from_store
+from interviewer.rubric import RUBRIC_KINDS, Rubric, format_rubric, rubric_for
 from interviewer.search import SearchIndex
 from interviewer.services import open_services
 from interviewer.store import Store
@@ -349,22 +350,31 @@ def concepts_command(settings: Settings, query: tuple[str, ...], topic: str | No
 @click.option("--answer", metavar="TEXT", default=None, help="The answer, typed or dictated (fillers are fine).")
 @click.option("--question", metavar="TEXT", default=None,
               help="The question, so restating it earns nothing and off-topic answers are caught.")
+@click.option("--kind", type=click.Choice(RUBRIC_KINDS), default=None,
+              help="Also grade how the answer drives the design (phases, estimates, level signals); open and "
+                   "scenario bank questions get it anyway. --kind design needs no reference: the rubric alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole scorecard as one JSON object.")
 @click.option("--batch", metavar="FILE.jsonl", default=None,
               help='Grade many answers: JSON lines {"id", "reference" (or "references": [...], or "question_id"), '
                    '"answer", "question"?} from FILE ("-" = stdin), one JSON line out per line in.')
 @pass_settings
 def grade_command(settings: Settings, reference: str | None, question_id: str | None, answer: str | None,
-                  question: str | None, as_json: bool, batch: str | None) -> None:
+                  question: str | None, kind: str | None, as_json: bool, batch: str | None) -> None:
     """Grade an answer by the concepts of a reference answer it covers.
 
     Prints the score (0..1), the grade (0..5), covered and missed concepts (each missed one with the
-    reference sentence that explains it), delivery figures and a follow-up question.
+    reference sentence that explains it), delivery figures and a follow-up question. Open, scenario and
+    --kind design answers also get the design rubric: phases, estimates checked, level signals.
     """
     if batch is not None and (reference is not None or question_id is not None or answer is not None):
         raise InputError("give either --reference/--id with --answer, or --batch FILE, not both")
+    if batch is not None and kind is not None:
+        raise InputError("--kind works with one --answer, not with --batch")
     if reference is not None and question_id is not None:
         raise InputError("give either --reference TEXT or --id QUESTION_ID, not both")
+    if batch is None and answer is not None and kind == "design" and reference is None and question_id is None:
+        _echo_rubric(rubric_for(answer, prompt=question or "", kind=kind), None, as_json)
+        return
     if batch is None and (answer is None or (reference is None and question_id is None)):
         raise InputError("give --answer TEXT and either --reference TEXT or --id QUESTION_ID (or --batch FILE.jsonl)")
     _ready(settings)
@@ -375,15 +385,31 @@ def grade_command(settings: Settings, reference: str | None, question_id: str | 
             for result in grade_batch(lines, grader, bank.get):
                 _echo_json(result)
         return
+    rubric = None
     if question_id is not None:
-        card = grader.grade(answer, question=Bank.load(settings.bank_path).get(question_id.strip()),
-                            question_text=question)
+        asked = Bank.load(settings.bank_path).get(question_id.strip())
+        card = grader.grade(answer, question=asked, question_text=question)
+        kind = kind or (asked.kind if asked.kind in RUBRIC_KINDS else None)
+        question = question or asked.prompt
     else:
         card = grader.grade(answer, reference=reference, question_text=question)
+    if kind is not None:
+        rubric = rubric_for(answer, prompt=question or "", kind=kind)
+    _echo_rubric(rubric, card, as_json)
+
+
+def _echo_rubric(rubric: Rubric | None, card: Scorecard | None, as_json: bool) -> None:
+    """Print a scorecard and its design rubric (either may be missing) as JSON or as text blocks."""
     if as_json:
-        _echo_json(card.to_dict())
-    else:
-        click.echo(format_scorecard(card))
+        data = card.to_dict() if card is not None else {}
+        if rubric is not None:
+            data["rubric"] = rubric.to_dict()
+        _echo_json(data)
+        return
+    blocks = [format_scorecard(card)] if card is not None else []
+    if rubric is not None:
+        blocks.append(format_rubric(rubric))
+    click.echo("\n\n".join(blocks))
 
 
 # --------------------------------------------------------------------------- chat
