@@ -32,6 +32,7 @@ from interviewer.grading import concepts_for
 from interviewer.ingest import corpus_files, load_corpus
 from interviewer.lexicon import Lexicon, build_lexicon
 from interviewer.records import Document, Question
+from interviewer.speech.model import build_speech_model
 
 # Bump when anything the build writes changes shape; the bank and index carry their own versions.
 FORMAT = 1
@@ -43,8 +44,8 @@ _log = logging.getLogger("interviewer")
 # progress(stage, fraction): the stage being worked on and how much of the whole build is done.
 Progress = Callable[[str, float], None]
 # Share of the build time each stage takes, measured on the bundled corpus.
-_STAGES = {"reading corpus": 0.35, "extracting questions": 0.05, "chunking": 0.05, "lexicon": 0.1,
-           "concepts": 0.05, "indexing": 0.35, "saving": 0.05}
+_STAGES = {"reading corpus": 0.25, "extracting questions": 0.05, "chunking": 0.05, "lexicon": 0.1,
+           "concepts": 0.05, "indexing": 0.25, "speech model": 0.2, "saving": 0.05}
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,8 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
         Bank(questions).save(temp / settings.bank_path.name)
         lexicon.save(temp / settings.lexicon_path.name)
         search.write_index(temp / "index", chunks, lexicon)
+        report("speech model")
+        build_speech_model((s.text for d in corpus.documents for s in d.sections), temp / "speech")
         report("saving")
         counts = {"documents": len(corpus.documents), "chunks": len(chunks), "questions": len(questions)}
         seconds = time.perf_counter() - started
@@ -238,7 +241,10 @@ def _swap_in(settings: Settings, temp: Path, fingerprint: str, counts: dict, pro
     os.replace(temp / "index", settings.index_dir)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    files = [settings.bank_path, settings.lexicon_path, *sorted(p for p in settings.index_dir.rglob("*") if p.is_file())]
+    shutil.rmtree(settings.speech_dir, ignore_errors=True)
+    os.replace(temp / "speech", settings.speech_dir)
+    files = [settings.bank_path, settings.lexicon_path,
+             *sorted(p for d in (settings.index_dir, settings.speech_dir) for p in d.rglob("*") if p.is_file())]
     manifest = {
         "format": _format(),
         "corpus": {"dir": str(Path(settings.corpus_dir).resolve()), "fingerprint": fingerprint},

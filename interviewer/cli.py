@@ -306,6 +306,9 @@ def _print_table(questions: list[Question]) -> None:
 @click.option("--id", "question_id", metavar="QUESTION_ID", default=None,
               help="Grade against this bank question (its model answer and concepts; see `interviewer questions`).")
 @click.option("--answer", metavar="TEXT", default=None, help="The answer, typed or dictated (fillers are fine).")
+@click.option("--audio", metavar="FILE.wav", default=None,
+              help="Grade a recorded answer: transcribed offline, spoken forms written (p ninety nine → p99), "
+                   "speaking time measured from the audio.")
 @click.option("--question", metavar="TEXT", default=None,
               help="The question, so restating it earns nothing and off-topic answers are caught.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole scorecard as one JSON object.")
@@ -314,19 +317,28 @@ def _print_table(questions: list[Question]) -> None:
                    '("-" = stdin), one JSON line out per line in.')
 @pass_settings
 def grade_command(settings: Settings, reference: str | None, question_id: str | None, answer: str | None,
-                  question: str | None, as_json: bool, batch: str | None) -> None:
+                  audio: str | None, question: str | None, as_json: bool, batch: str | None) -> None:
     """Grade an answer by the concepts of a reference answer it covers.
 
     Prints the score (0..1), the grade (0..5), covered and missed concepts (each missed one with the
     reference sentence that explains it), delivery figures and a follow-up question.
     """
+    if audio is not None and (answer is not None or batch is not None):
+        raise InputError("give either --answer TEXT or --audio FILE.wav, not both (and no --batch)")
     if batch is not None and (reference is not None or question_id is not None or answer is not None):
         raise InputError("give either --reference/--id with --answer, or --batch FILE, not both")
     if reference is not None and question_id is not None:
         raise InputError("give either --reference TEXT or --id QUESTION_ID, not both")
-    if batch is None and (answer is None or (reference is None and question_id is None)):
-        raise InputError("give --answer TEXT and either --reference TEXT or --id QUESTION_ID (or --batch FILE.jsonl)")
+    if batch is None and ((answer is None and audio is None) or (reference is None and question_id is None)):
+        raise InputError("give --answer TEXT (or --audio FILE.wav) and either --reference TEXT or --id QUESTION_ID "
+                         "(or --batch FILE.jsonl)")
     _ready(settings)
+    heard = None
+    if audio is not None:
+        from interviewer.speech import transcribe_file
+
+        heard = transcribe_file(settings, audio)
+        answer = heard.normalised
     grader = Grader(Lexicon.load(settings.lexicon_path))
     if batch is not None:
         with _open_input(batch) as lines:
@@ -338,10 +350,45 @@ def grade_command(settings: Settings, reference: str | None, question_id: str | 
                             question_text=question)
     else:
         card = grader.grade(answer, reference=reference, question_text=question)
+    if heard is not None:
+        from interviewer.speech import with_audio_delivery
+
+        card = with_audio_delivery(card, heard)
     if as_json:
-        _echo_json(card.to_dict())
+        data = card.to_dict()
+        if heard is not None:
+            data["audio"] = {k: v for k, v in heard.to_dict().items() if k != "words"}
+        _echo_json(data)
     else:
+        if heard is not None:
+            click.echo(f"heard: {heard.text}\n")
         click.echo(format_scorecard(card))
+
+
+# --------------------------------------------------------------------------- transcribe
+
+
+@main.command("transcribe")
+@click.argument("wav", metavar="FILE.wav")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: text, normalised, seconds, speaking_seconds, words_per_minute, "
+                   "decode_seconds, real_time_factor, words [{word, start, end}].")
+@pass_settings
+def transcribe_command(settings: Settings, wav: str, as_json: bool) -> None:
+    """Transcribe a recorded answer offline (pocketsphinx with the corpus's vocabulary).
+
+    Prints what was heard; --json adds the text as it is graded (spoken forms written: "p ninety
+    nine" → p99), timings and word times. Any PCM WAV works: other sample rates are resampled
+    and stereo mixed down.
+    """
+    _ready(settings)
+    from interviewer.speech import transcribe_file
+
+    heard = transcribe_file(settings, wav)
+    if as_json:
+        _echo_json(heard.to_dict())
+    else:
+        click.echo(heard.text)
 
 
 # --------------------------------------------------------------------------- chat

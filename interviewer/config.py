@@ -39,6 +39,10 @@ class Settings:
         return self.data_dir / "lexicon.json"
 
     @property
+    def speech_dir(self) -> Path:
+        return self.data_dir / "speech"
+
+    @property
     def manifest_path(self) -> Path:
         return self.data_dir / "manifest.json"
 
