@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
 # ARPA's "log10 probability" for <s>, which is never predicted.
@@ -63,15 +63,21 @@ def count_ngrams(sentences: Iterable[Sequence[str]], order: int) -> Counter[Gram
     return counts
 
 
-def kneser_ney(sentences: Iterable[Sequence[str]], order: int = 3, vocabulary: Iterable[str] = ()) -> NGramModel:
+def kneser_ney(sentences: Iterable[Sequence[str]], order: int = 3, vocabulary: Iterable[str] = (),
+               general: Mapping[str, float] | None = None, general_weight: float = 0.0) -> NGramModel:
     """Estimate an interpolated Kneser-Ney model; `vocabulary` adds words never seen in a sentence
-    (they get only the uniform share of the unigram distribution)."""
+    (they get only the uniform share of the unigram distribution). `general` (word → probability,
+    summing to 1) is mixed into the unigrams with `general_weight`: a background model of the
+    language at large, for words the sentences never use."""
     if order < 1:
         raise ValueError("order must be 1 or more")
     raw = count_ngrams(sentences, order)
     counts = _adjusted_counts(raw, order)
     counts.pop((BOS,), None)  # <s> is a context only, never predicted
-    words = {g[0] for g in counts if len(g) == 1} | set(vocabulary) | {EOS, UNK}
+    general = dict(general or {})
+    if not general:
+        general_weight = 0.0
+    words = {g[0] for g in counts if len(g) == 1} | set(vocabulary) | set(general) | {EOS, UNK}
     words.discard(BOS)
     discounts = tuple(_discount(counts, n) for n in range(1, order + 1))
 
@@ -92,7 +98,8 @@ def kneser_ney(sentences: Iterable[Sequence[str]], order: int = 3, vocabulary: I
     uniform = 1.0 / len(words)
     for w in words:
         c = counts.get((w,), 0)
-        probs[(w,)] = (max(c - d, 0.0) / total if total else 0.0) + gamma * uniform
+        domain = (max(c - d, 0.0) / total if total else 0.0) + gamma * uniform
+        probs[(w,)] = (1.0 - general_weight) * domain + general_weight * general.get(w, 0.0)
     for n in range(2, order + 1):
         d = discounts[n - 1]
         for gram, c in counts.items():

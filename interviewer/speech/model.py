@@ -42,6 +42,22 @@ def wheel_dictionary(path: Path | None = None) -> dict[str, list[str]]:
     return read_dictionary(path or wheel_model() / "cmudict-en-us.dict")
 
 
+def general_english(count: int, dictionary: dict[str, list[str]]) -> dict[str, float]:
+    """Return the `count` likeliest words of the wheel's general language model with their
+    probabilities (renormalised to sum to 1). Its binary file cannot be turned into ARPA, but its
+    unigram probabilities can be asked word by word."""
+    from pocketsphinx import Config, LogMath, NGramModel
+
+    if count <= 0:
+        return {}
+    logmath = LogMath()
+    lm = NGramModel(Config(loglevel="FATAL"), logmath, str(wheel_model() / "en-us.lm.bin"))
+    scored = sorted(((lm.prob([w]), w) for w in dictionary if w.replace("'", "").isalpha()), reverse=True)[:count]
+    probs = {w: logmath.exp(score) for score, w in scored}
+    total = sum(probs.values())
+    return {w: p / total for w, p in probs.items()}
+
+
 @dataclass(frozen=True)
 class SpeechBuild:
     """What the speech stage built: sentences, vocabulary, n-grams and how words got pronounced."""
@@ -112,8 +128,12 @@ def build_speech_model(texts: Iterable[str], out_dir: Path, tables: dict | None 
         found = pronouncer.pronounce(written)
         rules[found.rule if found else "dictionary"] += 1
 
+    general = general_english(int(tables["model"]["general_words"]), dictionary)
+    for word in general:
+        lexicon.setdefault(word, dictionary[word])
     sentences = [part for s in (*said.sentences, *spoken) for part in _split_at(s, unsayable)]
-    model = kneser_ney(sentences, order=int(tables["model"]["order"]), vocabulary=lexicon)
+    model = kneser_ney(sentences, order=int(tables["model"]["order"]), vocabulary=lexicon, general=general,
+                       general_weight=float(tables["model"]["general_weight"]))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / LM_FILE).write_text(to_arpa(model), encoding="utf-8")
     (out_dir / DICT_FILE).write_text(_dictionary_text(lexicon), encoding="utf-8")

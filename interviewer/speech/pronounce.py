@@ -98,6 +98,13 @@ class Pronouncer:
             return self._found(token, self.dictionary[low][0], "dictionary")
         if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", low):
             return self._number(token)
+        if "'" in low or re.fullmatch(r"[A-Z][A-Z0-9]+s", token):
+            # A possessive ("server's") or an acronym's plural ("CRDTs"): the word, then its s.
+            base = self.pronounce(token[:-2] if "'" in low else token[:-1])
+            if base is not None:
+                ending = next(s for s in self.suffixes if s["ending"] == "s")
+                return Pronunciation(token, base.phones + tuple(self._ending_sound(ending, base.phones[-1]).split()),
+                                     "ending")
         pieces = _PIECES.findall(token)
         if len(pieces) > 1 and "".join(pieces) == token.replace("'", ""):
             said = [self.pronounce(p) for p in pieces]

@@ -107,12 +107,12 @@ class Recognizer:
         if not self._started:
             self.start()
         t = self.clock()
+        self._started = False
         self._decoder.end_utt()
         hyp = self._decoder.hyp()
         text = hyp.hypstr if hyp is not None else ""
-        words = tuple(self._words())
+        words = tuple(self._words()) if text else ()
         self._busy += self.clock() - t
-        self._started = False
         pcm = b"".join(self._pcm)
         self._pcm = []
         return Transcript(text=text, normalised=self.normalise(text).text, seconds=seconds_of(pcm),
@@ -121,12 +121,15 @@ class Recognizer:
     def cancel(self) -> None:
         """Drop the recording in progress, if any."""
         if self._started:
-            self._decoder.end_utt()
             self._started = False
             self._pcm = []
+            try:
+                self._decoder.end_utt()
+            except RuntimeError:
+                pass  # the utterance had already ended in the decoder
 
     def _words(self) -> Iterable[TimedWord]:
-        for seg in self._decoder.seg():
+        for seg in self._decoder.seg() or ():
             word = seg.word
             paren = word.find("(")
             if paren > 0:
