@@ -330,8 +330,7 @@ def grade_command(settings: Settings, reference: str | None, question_id: str | 
     if reference is not None and question_id is not None:
         raise InputError("give either --reference TEXT or --id QUESTION_ID, not both")
     if batch is None and ((answer is None and audio is None) or (reference is None and question_id is None)):
-        raise InputError("give --answer TEXT (or --audio FILE.wav) and either --reference TEXT or --id QUESTION_ID "
-                         "(or --batch FILE.jsonl)")
+        raise InputError("give --answer TEXT and either --reference TEXT or --id QUESTION_ID (or --batch FILE.jsonl)")
     _ready(settings)
     heard = None
     if audio is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import threading
 
 import pytest
 
@@ -26,18 +27,37 @@ def recording(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def speaking_browser(recording):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+def in_own_thread(scenario, *args):
+    """Run a Playwright scenario in a thread of its own: the browser tests of test_browser.py keep a
+    session-long Playwright running in this thread, and two sync Playwrights cannot share one."""
+    failure = []
+
+    def run():
+        try:
+            scenario(*args)
+        except BaseException as exc:  # handed back to the test's thread
+            failure.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(timeout=240)
+    assert not t.is_alive(), "the browser scenario did not finish within 240 s"
+    if failure:
+        raise failure[0]
+
+
+def with_speaking_browser(recording, scenario):
+    """Launch Chromium whose fake microphone plays `recording`, and run scenario(browser)."""
     from playwright.sync_api import sync_playwright
 
     args = [*ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-audio-capture={recording}%noloop"]
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield b
-        b.close()
+        try:
+            scenario(b)
+        finally:
+            b.close()
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +68,16 @@ def server(built_settings, tmp_path_factory):
     stop(proc)
 
 
-def test_dictate_shows_the_words_as_they_are_heard_and_puts_the_text_in_the_box(speaking_browser, server, tmp_path):
+def test_dictate_shows_the_words_as_they_are_heard_and_puts_the_text_in_the_box(recording, server, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    in_own_thread(with_speaking_browser, recording, lambda b: dictate(b, server, tmp_path))
+
+
+def dictate(browser, server, tmp_path):
     from playwright.sync_api import expect
 
-    context = speaking_browser.new_context(permissions=["microphone"])
+    context = browser.new_context(permissions=["microphone"])
     context.set_default_timeout(TIMEOUT)
     page = context.new_page()
     problems = []
