@@ -34,6 +34,7 @@ from interviewer.ingest import corpus_files, load_corpus
 from interviewer.lexicon import build_lexicon
 from interviewer.records import Document, Question
 from interviewer.vocabulary import default_synonyms
+from interviewer.speech.model import build_speech_model
 
 # Bump when anything the build writes changes shape; the bank and index carry their own versions.
 FORMAT = 1
@@ -45,8 +46,9 @@ _log = logging.getLogger("interviewer")
 # progress(stage, fraction): the stage being worked on and how much of the whole build is done.
 Progress = Callable[[str, float], None]
 # Share of the build time each stage takes, measured on the bundled corpus.
-_STAGES = {"reading corpus": 0.2, "extracting questions": 0.1, "chunking": 0.05, "lexicon": 0.05,
-           "concept inventory": 0.3, "indexing": 0.2, "question concepts": 0.05, "saving": 0.05}
+_STAGES = {"reading corpus": 0.15, "extracting questions": 0.05, "chunking": 0.05, "lexicon": 0.05,
+           "concept inventory": 0.25, "indexing": 0.2, "question concepts": 0.05, "speech model": 0.15,
+           "saving": 0.05}
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,8 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
             picker = ConceptPicker(inventory.inventory, inventory.passages, lambda q, k: index.search(q, k).hits,
                                    unexplaining=probe_lists)
             questions = [with_concepts(q, picker.concepts_for(q)) for q in questions]
+        report("speech model")
+        build_speech_model((s.text for d in corpus.documents for s in d.sections), temp / "speech")
         report("saving")
         Bank(questions).save(temp / settings.bank_path.name)
         lexicon.save(temp / settings.lexicon_path.name)
@@ -243,8 +247,10 @@ def _swap_in(settings: Settings, temp: Path, fingerprint: str, counts: dict, pro
     os.replace(temp / "index", settings.index_dir)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(settings.speech_dir, ignore_errors=True)
+    os.replace(temp / "speech", settings.speech_dir)
     files = [settings.bank_path, settings.lexicon_path, settings.inventory_path,
-             *sorted(p for p in settings.index_dir.rglob("*") if p.is_file())]
+             *sorted(p for d in (settings.index_dir, settings.speech_dir) for p in d.rglob("*") if p.is_file())]
     manifest = {
         "format": _format(),
         "corpus": {"dir": str(Path(settings.corpus_dir).resolve()), "fingerprint": fingerprint},

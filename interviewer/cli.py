@@ -348,6 +348,9 @@ def concepts_command(settings: Settings, query: tuple[str, ...], topic: str | No
 @click.option("--id", "question_id", metavar="QUESTION_ID", default=None,
               help="Grade against this bank question (its model answer and concepts; see `interviewer questions`).")
 @click.option("--answer", metavar="TEXT", default=None, help="The answer, typed or dictated (fillers are fine).")
+@click.option("--audio", metavar="FILE.wav", default=None,
+              help="Grade a recorded answer: transcribed offline, spoken forms written (p ninety nine → p99), "
+                   "speaking time measured from the audio.")
 @click.option("--question", metavar="TEXT", default=None,
               help="The question, so restating it earns nothing and off-topic answers are caught.")
 @click.option("--kind", type=click.Choice(RUBRIC_KINDS), default=None,
@@ -359,13 +362,15 @@ def concepts_command(settings: Settings, query: tuple[str, ...], topic: str | No
                    '"answer", "question"?} from FILE ("-" = stdin), one JSON line out per line in.')
 @pass_settings
 def grade_command(settings: Settings, reference: str | None, question_id: str | None, answer: str | None,
-                  question: str | None, kind: str | None, as_json: bool, batch: str | None) -> None:
+                  audio: str | None, question: str | None, kind: str | None, as_json: bool, batch: str | None) -> None:
     """Grade an answer by the concepts of a reference answer it covers.
 
     Prints the score (0..1), the grade (0..5), covered and missed concepts (each missed one with the
     reference sentence that explains it), delivery figures and a follow-up question. Open, scenario and
     --kind design answers also get the design rubric: phases, estimates checked, level signals.
     """
+    if audio is not None and (answer is not None or batch is not None):
+        raise InputError("give either --answer TEXT or --audio FILE.wav, not both (and no --batch)")
     if batch is not None and (reference is not None or question_id is not None or answer is not None):
         raise InputError("give either --reference/--id with --answer, or --batch FILE, not both")
     if batch is not None and kind is not None:
@@ -373,11 +378,17 @@ def grade_command(settings: Settings, reference: str | None, question_id: str | 
     if reference is not None and question_id is not None:
         raise InputError("give either --reference TEXT or --id QUESTION_ID, not both")
     if batch is None and answer is not None and kind == "design" and reference is None and question_id is None:
-        _echo_rubric(rubric_for(answer, prompt=question or "", kind=kind), None, as_json)
+        _echo_rubric(rubric_for(answer, prompt=question or "", kind=kind), None, None, as_json)
         return
-    if batch is None and (answer is None or (reference is None and question_id is None)):
+    if batch is None and ((answer is None and audio is None) or (reference is None and question_id is None)):
         raise InputError("give --answer TEXT and either --reference TEXT or --id QUESTION_ID (or --batch FILE.jsonl)")
     _ready(settings)
+    heard = None
+    if audio is not None:
+        from interviewer.speech import transcribe_file
+
+        heard = transcribe_file(settings, audio)
+        answer = heard.normalised
     grader = Grader(Lexicon.load(settings.lexicon_path), inventory=Inventory.load(settings.inventory_path, default_synonyms()))
     if batch is not None:
         bank = Bank.load(settings.bank_path)
@@ -393,23 +404,57 @@ def grade_command(settings: Settings, reference: str | None, question_id: str | 
         question = question or asked.prompt
     else:
         card = grader.grade(answer, reference=reference, question_text=question)
+    if heard is not None:
+        from interviewer.speech import with_audio_delivery
+
+        card = with_audio_delivery(card, heard)
     if kind is not None:
         rubric = rubric_for(answer, prompt=question or "", kind=kind)
-    _echo_rubric(rubric, card, as_json)
+    _echo_rubric(rubric, card, heard, as_json)
 
 
-def _echo_rubric(rubric: Rubric | None, card: Scorecard | None, as_json: bool) -> None:
-    """Print a scorecard and its design rubric (either may be missing) as JSON or as text blocks."""
+def _echo_rubric(rubric: Rubric | None, card: Scorecard | None, heard: Any, as_json: bool) -> None:
+    """Print a scorecard, what was heard (a graded recording) and the design rubric (each may be missing)
+    as one JSON object or as text blocks."""
     if as_json:
         data = card.to_dict() if card is not None else {}
+        if heard is not None:
+            data["audio"] = {k: v for k, v in heard.to_dict().items() if k != "words"}
         if rubric is not None:
             data["rubric"] = rubric.to_dict()
         _echo_json(data)
         return
-    blocks = [format_scorecard(card)] if card is not None else []
+    blocks = [f"heard: {heard.text}"] if heard is not None else []
+    blocks += [format_scorecard(card)] if card is not None else []
     if rubric is not None:
         blocks.append(format_rubric(rubric))
     click.echo("\n\n".join(blocks))
+
+
+# --------------------------------------------------------------------------- transcribe
+
+
+@main.command("transcribe")
+@click.argument("wav", metavar="FILE.wav")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: text, normalised, seconds, speaking_seconds, words_per_minute, "
+                   "decode_seconds, real_time_factor, words [{word, start, end}].")
+@pass_settings
+def transcribe_command(settings: Settings, wav: str, as_json: bool) -> None:
+    """Transcribe a recorded answer offline (pocketsphinx with the corpus's vocabulary).
+
+    Prints what was heard; --json adds the text as it is graded (spoken forms written: "p ninety
+    nine" → p99), timings and word times. Any PCM WAV works: other sample rates are resampled
+    and stereo mixed down.
+    """
+    _ready(settings)
+    from interviewer.speech import transcribe_file
+
+    heard = transcribe_file(settings, wav)
+    if as_json:
+        _echo_json(heard.to_dict())
+    else:
+        click.echo(heard.text)
 
 
 # --------------------------------------------------------------------------- chat

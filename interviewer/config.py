@@ -43,6 +43,10 @@ class Settings:
         return self.data_dir / "concepts.json"
 
     @property
+    def speech_dir(self) -> Path:
+        return self.data_dir / "speech"
+
+    @property
     def manifest_path(self) -> Path:
         return self.data_dir / "manifest.json"
 

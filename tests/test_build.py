@@ -265,7 +265,7 @@ def test_rebuild_replaces_the_index_an_open_reader_still_uses(small_settings):
     with SearchIndex.open(small_settings.index_dir) as new:
         assert new.search("bloom filter").hits[0].doc == "new"
     assert sorted(p.name for p in small_settings.data_dir.iterdir()) == [
-        ".build.lock", "bank.json", "concepts.json", "index", "lexicon.json", "manifest.json"]
+        ".build.lock", "bank.json", "concepts.json", "index", "lexicon.json", "manifest.json", "speech"]
 
 
 def _settings(tmp_path: Path, data: Path | None = None, corpus: Path | None = None):

@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Mapping
 
-from interviewer.grading.aliases import SynonymTable, default_synonyms
+from interviewer.vocabulary import SynonymTable, default_synonyms
 from interviewer.rubric.cues import Phrase, PhraseSet, compile_patterns, compile_phrases, stems_of
 
 _DATA = resources.files("interviewer") / "data"

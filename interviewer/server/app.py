@@ -15,8 +15,10 @@ from flask_socketio import SocketIO
 from interviewer.config import Settings, bundled, load_settings
 from interviewer.dialogue import Interviewer
 from interviewer.report import TEMPLATE_FILTERS
+from interviewer.server.audio import Dictation
 from interviewer.server.chat import Hub
 from interviewer.services import Services, open_services
+from interviewer.speech.pool import PoolLimits
 
 socketio = SocketIO()
 
@@ -42,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     # True behind HTTPS: session cookies are then sent over HTTPS only. None: env
     # INTERVIEWER_COOKIE_SECURE ("1"/"true"), else False.
     "COOKIE_SECURE": None,
+    # Dictation: recognizers in worker processes (each 70–120 MB), started when first used.
+    "SPEECH_WORKERS": 2,
+    "SPEECH_MAX_SECONDS": 300.0,  # one recording; past it the text so far is kept
     "TESTING": False,
 }
 
@@ -81,6 +86,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     hub = Hub(engine, store, max_message_bytes=app.config["MAX_MESSAGE_BYTES"],
               rate=app.config["RATE_LIMIT"], burst=app.config["RATE_BURST"], seed=app.config["SEED"])
     app.extensions["interviewer"] = Backend(settings, services, store, hub)
+    app.extensions["interviewer.dictation"] = Dictation(
+        settings.speech_dir, PoolLimits(workers=int(app.config["SPEECH_WORKERS"]),
+                                        max_seconds=float(app.config["SPEECH_MAX_SECONDS"])),
+        emit=lambda sid, event, data: socketio.emit(event, data, to=sid))
     app.register_blueprint(pages.bp)
 
     queue = settings.message_queue
@@ -142,3 +151,8 @@ def _quiet_library_loggers() -> None:
 def backend(app: Flask) -> Backend:
     """Return what `create_app` opened for this app."""
     return app.extensions["interviewer"]
+
+
+def dictation(app: Flask) -> Dictation:
+    """Return the app's dictation (speech recognition) service."""
+    return app.extensions["interviewer.dictation"]

@@ -13,6 +13,8 @@ Events (namespace "/"; the contract is DESIGN.md's "Socket.IO contract"):
   store before it is sent. A refused message (too big, too fast, or not saved because the
   database failed) gets an `error` reply with `retry: true` (and `unsent`: the text, when it is
   small enough to send back); the interview state has not moved, so sending it again is safe.
+- client → `audio_start` / `audio_chunk` / `audio_end`; server → `dictation` events: see
+  interviewer/server/audio.py.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from flask import current_app, request
 from flask_socketio import emit
 
-from interviewer.server.app import backend, socketio
+from interviewer.server.app import backend, dictation, socketio
 from interviewer.server.chat import Event
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ def on_connect(*_auth: Any) -> None:
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason: Any) -> None:
+    dictation(current_app).disconnect(request.sid)
     backend(current_app).hub.disconnect(request.sid)
 
 
@@ -57,6 +60,21 @@ def on_start(*args: Any) -> None:
 @socketio.on("message")
 def on_message(*args: Any) -> None:
     _send(backend(current_app).hub.message(request.sid, _one(args)))
+
+
+@socketio.on("audio_start")
+def on_audio_start(*args: Any) -> None:
+    _send(dictation(current_app).start(request.sid, _one(args)))
+
+
+@socketio.on("audio_chunk")
+def on_audio_chunk(*args: Any) -> None:
+    _send(dictation(current_app).chunk(request.sid, _one(args)))
+
+
+@socketio.on("audio_end")
+def on_audio_end(*_args: Any) -> None:
+    _send(dictation(current_app).end(request.sid))
 
 
 @socketio.on_error_default

@@ -346,6 +346,7 @@
 
   socket.on("disconnect", function (reason) {
     ready = false;
+    if (recording) { stopCapture(); micIdle(); showHeard("", null); }
     if (reason === "io client disconnect") return;
     setStatus("Connection lost — reconnecting… Your text stays in the box.", "error");
   });
@@ -360,40 +361,100 @@
 
   // ------------------------------------------------------------------ voice
 
-  var Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
-  var recognizer = null;
-  if (Recognition) {
+  // Dictate: the microphone through an AudioWorklet, 16 kHz PCM chunks over the socket, the
+  // text recognised on the server (offline) coming back as `dictation` events. The final text
+  // goes into the answer box, to be corrected before it is sent.
+  var dictationLine = $("dictation");
+  var recording = null; // {context, stream, node, base}
+
+  function showHeard(text, kind) {
+    dictationLine.hidden = !text;
+    dictationLine.textContent = text;
+    dictationLine.className = "dictation" + (kind ? " dictation-" + kind : "");
+  }
+
+  function micIdle() {
+    micButton.setAttribute("aria-pressed", "false");
+    micButton.textContent = "Dictate";
+    micButton.disabled = false;
+  }
+
+  function stopCapture() {
+    if (!recording) return;
+    var r = recording;
+    recording = null;
+    r.stream.getTracks().forEach(function (t) { t.stop(); });
+    if (r.node) r.node.disconnect();
+    r.context.close().catch(function () {});
+  }
+
+  function startDictation() {
+    micButton.disabled = true;
+    var AudioCtx = window.AudioContext || window.webkitAudioContext;
+    navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true } })
+      .then(function (stream) {
+        var context;
+        try { context = new AudioCtx({ sampleRate: 16000 }); } catch (e) { context = new AudioCtx(); }
+        recording = { context: context, stream: stream, node: null, base: box.value };
+        return context.audioWorklet.addModule(micButton.getAttribute("data-worklet")).then(function () {
+          if (!recording) return; // stopped while loading
+          var node = new AudioWorkletNode(context, "pcm-capture");
+          recording.node = node;
+          node.port.onmessage = function (e) {
+            if (e.data === "flushed") { socket.emit("audio_end"); stopCapture(); return; }
+            if (socket.connected) socket.emit("audio_chunk", e.data);
+          };
+          context.createMediaStreamSource(stream).connect(node);
+          socket.emit("audio_start", { rate: 16000 });
+          micButton.setAttribute("aria-pressed", "true");
+          micButton.textContent = "Stop dictating";
+          micButton.disabled = false;
+          showHeard("Listening…", "live");
+        });
+      })
+      .catch(function (err) {
+        stopCapture();
+        micIdle();
+        localNotice("The microphone is not available (" + (err && err.name || err) + "). You can keep typing.");
+      });
+  }
+
+  function stopDictation() {
+    if (!recording) return;
+    micButton.disabled = true;
+    micButton.textContent = "Finishing…";
+    if (recording.node) recording.node.port.postMessage("flush"); // the rest, then audio_end
+    else { stopCapture(); socket.emit("audio_end"); }
+  }
+
+  socket.on("dictation", function (d) {
+    if (!d || typeof d !== "object") return;
+    if (d.kind === "partial") {
+      showHeard("Hearing: " + d.text, "live");
+    } else if (d.kind === "final") {
+      var base = box.value;
+      var said = (d.normalised || d.text || "").trim();
+      if (said) box.value = (base.trim() ? base.replace(/\s*$/, " ") : "") + said;
+      updateCounter();
+      showHeard(said ? "Heard: " + d.text + " — check the text in the box, then send it." : "I heard nothing — try again closer to the microphone.", "done");
+      stopCapture();
+      micIdle();
+      box.focus();
+    } else if (d.kind === "error") {
+      localNotice("Dictation: " + d.text);
+      if (!/text so far is kept/.test(d.text)) {
+        stopCapture();
+        micIdle();
+        showHeard("", null);
+      }
+    }
+  });
+
+  if (window.AudioWorkletNode && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
     micButton.hidden = false;
     micButton.addEventListener("click", function () {
-      if (recognizer) {
-        recognizer.stop();
-        return;
-      }
-      recognizer = new Recognition();
-      recognizer.lang = document.documentElement.lang || "en";
-      recognizer.continuous = true;
-      recognizer.interimResults = false;
-      var base = box.value;
-      recognizer.onresult = function (event) {
-        var said = "";
-        for (var i = 0; i < event.results.length; i++) {
-          if (event.results[i].isFinal) said += event.results[i][0].transcript;
-        }
-        box.value = (base && said ? base.replace(/\s*$/, " ") : base) + said.trim();
-        updateCounter();
-      };
-      recognizer.onerror = function (event) {
-        localNotice("The microphone stopped (" + event.error + "). You can keep typing.");
-      };
-      recognizer.onend = function () {
-        recognizer = null;
-        micButton.setAttribute("aria-pressed", "false");
-        micButton.textContent = "Dictate";
-        box.focus();
-      };
-      micButton.setAttribute("aria-pressed", "true");
-      micButton.textContent = "Stop dictating";
-      recognizer.start();
+      if (recording) stopDictation();
+      else startDictation();
     });
   }
 
