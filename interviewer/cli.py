@@ -536,7 +536,8 @@ def report_command(settings: Settings, session_id: str, fmt: str, output: str | 
         if record is None:
             raise InputError(f"there is no session {session_id!r} in {store.where}")
         bank = Bank.load(settings.bank_path) if settings.bank_path.exists() else None
-        text = export(report_from_store(store, record, bank), fmt)
+        inventory = Inventory.load(settings.inventory_path, default_synonyms()) if settings.inventory_path.exists() else None
+        text = export(report_from_store(store, record, bank, inventory.defined_at if inventory else None), fmt)
     if output is None:
         click.echo(text)
         return

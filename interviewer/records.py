@@ -281,3 +281,38 @@ class Scorecard:
             "flag_details": [{"flag": f.name, "message": f.message, "penalty": f.penalty} for f in self.flags],
             "follow_up": self.follow_up,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scorecard:
+        """Rebuild a scorecard from `to_dict` output (a feedback payload's extra keys are ignored)."""
+        d = data.get("delivery") or {}
+        fillers = d.get("filler_words")
+        if fillers is None:
+            fillers = d.get("fillers") if isinstance(d.get("fillers"), list) else ()
+        dims = data.get("dimensions")
+        details = data.get("flag_details")
+        flags = (tuple(Flag(f["flag"], f.get("message", ""), float(f.get("penalty", 0.0))) for f in details)
+                 if details is not None else tuple(Flag(name, "") for name in data.get("flags", ())))
+        return cls(
+            question_id=data.get("question_id"),
+            score=float(data.get("score", 0.0)),
+            grade=float(data.get("grade", 0.0)),
+            matched=tuple(Match(m["concept"], m.get("evidence", ""), float(m.get("weight", 1.0)),
+                                m.get("concept_id", ""), bool(m.get("explained", True)))
+                          for m in data.get("matched", ())),
+            missed=tuple(Miss(m["concept"], m.get("reference", ""), float(m.get("weight", 1.0)),
+                              m.get("concept_id", ""), Place.from_dict(m.get("source")))
+                         for m in data.get("missed", ())),
+            delivery=Delivery(
+                words=int(d.get("words", 0)),
+                fillers=tuple(fillers),
+                filler_rate=float(d.get("filler_rate", 0.0)),
+                speaking_seconds=float(d.get("speaking_seconds", 0.0)),
+                top_words=tuple((w, int(n)) for w, n in d.get("top_words", ())),
+                repeated_phrases=tuple((p, int(n)) for p, n in d.get("repeated_phrases", ())),
+            ),
+            flags=flags,
+            follow_up=data.get("follow_up"),
+            dimensions=Dimensions(float(dims["coverage"]), float(dims["explanation"]), float(dims["delivery"]))
+            if dims else None,
+        )

@@ -15,10 +15,9 @@ from typing import Any, Iterable, Sequence
 
 from interviewer.dialogue.replies import count
 from interviewer.dialogue.state import Result, State
+from interviewer.dialogue.summary import DefinedAt, weakest
 from interviewer.errors import InputError
 
-# How many of the most-missed concepts the report names.
-WEAKEST = 5
 # Grade bands for colours and words, checked top down: (lowest grade, band).
 BANDS = ((4.0, "strong"), (2.5, "fair"), (0.0, "weak"))
 # Colours with at least 4.5:1 contrast on white, so their labels stay readable.
@@ -32,9 +31,9 @@ COLOURS = {"strong": "#1b6e3a", "fair": "#8a5a00", "weak": "#b3261e", "none": "#
 EXPORT_FORMATS = ("md", "json", "html")
 
 
-def report_from_store(store: Any, record: Any, bank: Any = None) -> dict[str, Any]:
+def report_from_store(store: Any, record: Any, bank: Any = None, defined_at: DefinedAt | None = None) -> dict[str, Any]:
     """Return the report of a stored session: its transcript and scorecards read from the store."""
-    return session_report(record, store.transcript(record.id), store.scorecards(record.id), bank)
+    return session_report(record, store.transcript(record.id), store.scorecards(record.id), bank, defined_at)
 
 
 def export(report: dict[str, Any], fmt: str) -> str:
@@ -48,8 +47,10 @@ def export(report: dict[str, Any], fmt: str) -> str:
     raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
 
 
-def session_report(record: Any, turns: Sequence[Any], scorecards: Sequence[Any], bank: Any = None) -> dict[str, Any]:
-    """Return everything about a session as JSON-ready data: questions, answers, grades, delivery."""
+def session_report(record: Any, turns: Sequence[Any], scorecards: Sequence[Any], bank: Any = None,
+                   defined_at: DefinedAt | None = None) -> dict[str, Any]:
+    """Return everything about a session as JSON-ready data: questions, answers, grades, delivery.
+    The weakest concepts are the chat summary's own (`dialogue.summary.weakest`)."""
     state = State.from_dict(record.state)
     seen = _questions_seen(turns)
     graded_at = _graded_at(scorecards)
@@ -80,7 +81,7 @@ def session_report(record: Any, turns: Sequence[Any], scorecards: Sequence[Any],
         "topics": _topics(questions),
         "delivery": _delivery([q["attempts"][-1]["delivery"] for q in answered]
                               + [q["follow_up"]["delivery"] for q in answered if (q["follow_up"] or {}).get("delivery")]),
-        "weakest_concepts": _weakest(answered),
+        "weakest_concepts": [w.to_dict() for w in weakest(state.results, bank, defined_at or _nowhere)],
         "transcript": [{"seq": t.seq, "role": t.role, "kind": t.kind, "text": t.text, "at": _iso(t.created_at)}
                        for t in turns],
     }
@@ -130,13 +131,14 @@ def _question(qid: str, position: int, result: Result | None, state: State, seen
     card = _card(qid, seen, bank)
     attempts = []
     if result is not None:
+        reference = _reference(qid, bank)
         for i, a in enumerate(result.attempts):
-            sc = a.scorecard
+            sc = a.scorecard.to_dict()
             attempts.append({
                 "attempt": i + 1, "answer": a.answer, "score": sc["score"], "grade": sc["grade"],
-                "matched": sc.get("matched", []), "missed": sc.get("missed", []), "delivery": sc.get("delivery", {}),
-                "flags": sc.get("flag_details", []), "hints": a.hints, "seconds": a.seconds,
-                "reference": sc.get("reference", ""), "graded_at": graded_at[i] if i < len(graded_at) else None,
+                "matched": sc["matched"], "missed": sc["missed"], "delivery": sc["delivery"],
+                "flags": sc["flag_details"], "hints": a.hints, "seconds": a.seconds,
+                "reference": reference, "graded_at": graded_at[i] if i < len(graded_at) else None,
             })
     status = "answered" if attempts else ("skipped" if result is not None and result.skipped else "open")
     fu = result.follow_up if result is not None else None
@@ -151,9 +153,9 @@ def _question(qid: str, position: int, result: Result | None, state: State, seen
         "attempts": attempts,
         "follow_up": None if fu is None else {
             "prompt": fu.prompt, "concept": fu.concept, "answer": fu.answer,
-            "score": fu.scorecard["score"] if fu.scorecard else None,
+            "score": fu.scorecard.score if fu.scorecard else None,
             "covered": result.recovered is not None,
-            "delivery": fu.scorecard.get("delivery", {}) if fu.scorecard else None,
+            "delivery": fu.scorecard.to_dict()["delivery"] if fu.scorecard else None,
         },
     }
 
@@ -187,17 +189,16 @@ def _delivery(cards: list[dict[str, Any]]) -> dict[str, Any]:
             "top_words": [[w, n] for w, n in top.most_common(8)]}
 
 
-def _weakest(answered: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    weight: Counter[str] = Counter()
-    reference: dict[str, str] = {}
-    for q in answered:
-        recovered = q["follow_up"]["concept"] if q["follow_up"] and q["follow_up"]["covered"] else None
-        for m in q["attempts"][-1]["missed"]:
-            if m["concept"] == recovered:
-                continue  # covered on the follow-up
-            weight[m["concept"]] += float(m.get("weight", 1.0))
-            reference.setdefault(m["concept"], m.get("reference", ""))
-    return [{"concept": c, "reference": reference[c]} for c, _ in weight.most_common(WEAKEST)]
+def _nowhere(_concept_id: str) -> None:
+    return None
+
+
+def _reference(qid: str, bank: Any) -> str:
+    """Return a question's model answer, when the bank still has the question."""
+    try:
+        return bank.get(qid).reference
+    except (InputError, AttributeError, KeyError):
+        return ""
 
 
 def band(grade: float | None) -> str:
@@ -273,6 +274,8 @@ def to_markdown(report: dict[str, Any]) -> str:
     if report["weakest_concepts"]:
         out += ["## Study next", ""]
         out += [f"- **{md(w['concept'])}**" + (f" — {md(_clip(w['reference'], 200))}" if w["reference"] else "")
+                + (f" (read: {md(w['read']['doc'])}, “{md(w['read']['heading'])}”, line {w['read']['line']})"
+                   if w.get("read") else "")
                 for w in report["weakest_concepts"]]
         out.append("")
     return "\n".join(out).rstrip() + "\n"

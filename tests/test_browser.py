@@ -147,7 +147,11 @@ def test_a_newcomer_answers_sees_feedback_and_exports_the_scorecard(page, server
     assert page.locator(".msg-user script, .msg-user img").count() == 0
     text = feedback.inner_text()
     assert re.search(r"\d\.\d\s*/ 5", text)
-    assert "of the key concepts covered" in text
+    # The bar's words count the chips: "N of M key concepts covered".
+    shown = re.search(r"(\d+) of (\d+) key concepts covered", text)
+    assert shown, text
+    chips = feedback.locator(".chip-covered, .chip-named").count()
+    assert int(shown.group(1)) == chips and int(shown.group(2)) == chips + feedback.locator(".chip-missed").count()
     assert feedback.locator(".bar-fill").count() == 1
     missed = feedback.locator("button.chip-missed")
     assert missed.count() > 0

@@ -56,6 +56,11 @@ class Inventory:
         """Return a concept by id."""
         return self.concepts.get(concept_id)
 
+    def defined_at(self, concept_id: str) -> Place | None:
+        """Return where the notes define a concept (None when they only name it, or it is not known)."""
+        found = self.concepts.get(concept_id) if concept_id else None
+        return found.defined_at if found is not None else None
+
     def named(self, phrase: str) -> InventoryConcept | None:
         """Return the concept a phrase names exactly (a label or an alias), if any."""
         cid = self.finder.owner(phrase)

@@ -33,13 +33,32 @@ class _Rule:
     max_words: int
     patterns: tuple[re.Pattern[str], ...]
     keywords: tuple[str, ...]
+    keeps_text: bool = False  # the message is kept as the intent's argument (what was said is recorded)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A typed command: "/name" (or an alias) reaches `intent`; /help describes it, the page shows a button."""
+
+    name: str
+    intent: str
+    says: str
+    button: str | None = None
+    arg: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def usage(self) -> str:
+        """Say how it is typed: "/lookup <topic>"."""
+        return f"/{self.name}" + (f" <{self.arg}>" if self.arg else "")
 
 
 @dataclass(frozen=True)
 class Rules:
     """The intent table: commands, phrase rules and the lookup-or-answer weights."""
 
-    commands: dict[str, str]
+    commands: dict[str, str]  # "/word" -> intent, aliases included
+    listed: tuple[Command, ...]  # in the order /help names them
     rules: tuple[_Rule, ...]
     prefixes: tuple[str, ...]
     suffixes: tuple[str, ...]
@@ -58,6 +77,7 @@ def default_rules() -> Rules:
                 max_words=int(r.get("max_words", 8)),
                 patterns=tuple(re.compile(p) for p in r.get("patterns", ())),
                 keywords=tuple(r.get("keywords", ())),
+                keeps_text=bool(r.get("keep_text", False)),
             )
             for r in data["rule"]
         ),
@@ -65,8 +85,11 @@ def default_rules() -> Rules:
     ))
     # Longest first, so "can you" is taken off before "can".
     by_length = lambda items: tuple(sorted(items, key=lambda s: -len(s)))  # noqa: E731
+    listed = tuple(Command(c["name"], c["intent"], c["says"], c.get("button"), c.get("arg"),
+                           tuple(c.get("aliases", ()))) for c in data["command"])
     return Rules(
-        commands=dict(data["commands"]),
+        commands={f"/{word}": c.intent for c in listed for word in (c.name, *c.aliases)},
+        listed=listed,
         rules=rules,
         prefixes=by_length(data["strip_prefixes"]),
         suffixes=by_length(data["strip_suffixes"]),
@@ -81,18 +104,22 @@ def normalise_utterance(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s/]", " ", spoken)).strip()
 
 
-def strip_politeness(norm: str, rules: Rules) -> str:
-    """Take padding such as "can you please … thanks" off both ends of a normalised message."""
+def padding_stages(norm: str, rules: Rules) -> list[str]:
+    """Return a message as each piece of padding comes off, the bare core last: "honestly no idea",
+    "no idea", "idea" (a rule may need a stage before the end: "no" is padding, "no idea" is not)."""
+    stages = [norm]
     changed = True
     while changed and norm:
         changed = False
         for p in rules.prefixes:
             if norm.startswith(p + " "):
                 norm, changed = norm[len(p) + 1 :], True
+                stages.append(norm)
         for s in rules.suffixes:
             if norm.endswith(" " + s):
                 norm, changed = norm[: -len(s) - 1], True
-    return norm
+                stages.append(norm)
+    return stages
 
 
 def continues(text: str) -> bool:
@@ -111,11 +138,12 @@ def classify(text: str, question_terms: frozenset[str] = frozenset(), rules: Rul
     norm = normalise_utterance(raw)
     if not norm:
         return Intent("help") if raw.strip("? ") == "" and "?" in raw else Intent("noise", raw)
-    core = strip_politeness(norm, rules) or norm
+    stages = [s for s in padding_stages(norm, rules) if s]
+    core = stages[-1]
     n_words = len(core.split())
     for rule in rules.rules:
-        if n_words <= rule.max_words and any(p.fullmatch(core) or p.fullmatch(norm) for p in rule.patterns):
-            return Intent(rule.intent)
+        if n_words <= rule.max_words and any(p.fullmatch(x) for p in rule.patterns for x in stages):
+            return Intent(rule.intent, raw if rule.keeps_text else "")
     if n_words <= 2:
         for rule in rules.rules:
             for word in core.split():

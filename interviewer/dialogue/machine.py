@@ -6,13 +6,13 @@ index, grader, clock and seed: the same messages give the same transcript.
 
 from __future__ import annotations
 
-import functools
 import random
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
+from interviewer.dialogue import hints as teach
 from interviewer.dialogue import replies as say
 from interviewer.dialogue.intents import Intent, classify, continues, normalise_utterance
 from interviewer.dialogue.planner import Planner
@@ -21,7 +21,8 @@ from interviewer.dialogue.setup import SetupChoice, parse_setup
 from interviewer.dialogue.state import MAX_COUNT, Attempt, Config, FollowUp, Result, State
 from interviewer.dialogue.summary import progress_reply, summary_reply
 from interviewer.errors import GradingError, InputError
-from interviewer.records import Concept, Question, Scorecard
+from interviewer.grading.render import format_scorecard
+from interviewer.records import Concept, Place, Question, Scorecard
 from interviewer.text import analyze
 
 # Messages longer than this are refused with a clear notice (the chat contract's 8 KB limit).
@@ -32,12 +33,11 @@ MAX_MESSAGE_BYTES = 8 * 1024
 MAX_DRAFT_BYTES = 32 * 1024
 # An answer shorter than this many words is taken as the start of a longer one ("Go on…").
 MIN_ANSWER_WORDS = 8
-# How many passages are looked at to find one that is about a concept to study.
-STUDY_CANDIDATES = 3
-# How many concepts' study passages are remembered.
-STUDY_CACHE = 4096
 # Below this score (or off topic) a follow-up probe makes no sense: the interviewer moves on.
 FOLLOW_UP_MIN_SCORE = 0.15
+# A last answer scoring below this (and with no follow-up to ask) gets one "Anything to add before we
+# wrap up?" before the summary: an interviewer gives a short answer a second chance.
+WRAP_UP_BELOW = 0.5
 # A looked-up passage of fewer words only names the thing; the section after it is quoted too, when
 # it is among the hits and starts within this many lines.
 LOOKUP_SHORT_WORDS = 30
@@ -56,8 +56,10 @@ TRANSITIONS: tuple[tuple[str, str, str], ...] = (
     ("*",          "restart",         "restart"),
     ("*",          "end",             "finish"),
     ("*",          "score",           "score"),
+    ("ended",      "retry",           "retry"),
     ("ended",      "*",               "after_end"),
     ("clarify",    "*",               "resolve"),
+    ("setup",      "dont_know",       "configure"),
     ("setup",      "answer",          "configure"),
     ("setup",      "unsure",          "configure"),
     ("setup",      "next",            "configure"),
@@ -77,6 +79,23 @@ TRANSITIONS: tuple[tuple[str, str, str], ...] = (
     ("asking",     "next",            "skip"),
     ("asking",     "skip",            "skip"),
     ("answering",  "skip",            "skip"),
+    ("asking",     "dont_know",       "concede"),
+    ("answering",  "dont_know",       "concede"),
+    ("followup",   "dont_know",       "concede"),
+    ("answering",  "add_more",        "keep_listening"),
+    ("asking",     "add_more",        "add_more"),
+    ("followup",   "add_more",        "add_more"),
+    ("wrapup",     "answer",          "take_addition"),
+    ("wrapup",     "unsure",          "clarify"),
+    ("wrapup",     "add_more",        "invite_more"),
+    ("wrapup",     "affirm",          "invite_more"),
+    ("wrapup",     "dont_know",       "wrap_up"),
+    ("wrapup",     "deny",            "wrap_up"),
+    ("wrapup",     "done",            "wrap_up"),
+    ("wrapup",     "empty",           "wrap_up"),
+    ("wrapup",     "next",            "wrap_up"),
+    ("wrapup",     "skip",            "wrap_up"),
+    ("wrapup",     "repeat",          "repeat"),
     ("followup",   "answer",          "take_follow_up"),
     ("followup",   "done",            "close_follow_up"),
     ("followup",   "empty",           "close_follow_up"),
@@ -107,14 +126,20 @@ ACTION_PHASES: dict[str, frozenset[str]] = {
     "score": frozenset({"*"}),
     "after_end": frozenset({"ended"}),
     # A reply to "question or answer?" that is itself unclear asks again (the first text joins the answer).
-    "resolve": frozenset({"asking", "answering", "followup", "ended", "setup", "clarify"}),
+    "resolve": frozenset({"asking", "answering", "followup", "wrapup", "ended", "setup", "clarify"}),
     "configure": frozenset({"setup", "asking"}),
     "prompt_setup": frozenset({"setup"}),
-    "take_answer": frozenset({"asking", "answering", "followup", "ended"}),
+    "take_answer": frozenset({"asking", "answering", "followup", "wrapup", "ended"}),
     "clarify": frozenset({"clarify"}),
     "nudge": frozenset({"asking"}),
-    "submit": frozenset({"asking", "followup", "ended"}),
+    "submit": frozenset({"asking", "followup", "wrapup", "ended"}),
     "skip": frozenset({"asking", "ended"}),
+    "concede": frozenset({"asking", "followup", "wrapup", "ended"}),
+    "keep_listening": frozenset({"answering"}),
+    "add_more": frozenset({"answering", "asking", "followup", "wrapup"}),
+    "invite_more": frozenset({"wrapup"}),
+    "take_addition": frozenset({"wrapup", "ended"}),
+    "wrap_up": frozenset({"ended"}),
     "take_follow_up": frozenset({"followup", "asking", "ended"}),
     "close_follow_up": frozenset({"asking", "ended", "followup"}),
     "hint": frozenset({"*"}),
@@ -153,6 +178,8 @@ class GraderLike(Protocol):
     def grade(self, answer: str, *, question: Question | None = None, reference: str | None = None,
               question_text: str | None = None, hints_used: int = 0) -> Scorecard: ...
     def grade_follow_up(self, answer: str, concept: Concept, prompt: str) -> Scorecard: ...
+    def concede(self, answer: str, *, question: Question | None = None, concept: Concept | None = None
+                ) -> Scorecard: ...
 
 
 @dataclass
@@ -174,11 +201,6 @@ class Interviewer:
         self.grader = grader
         self.clock = clock
         self.planner = Planner(bank)
-        # A list of probe questions names topics without explaining them: never a passage to study.
-        self._question_lists = frozenset((q.source.doc, q.source.heading) for q in bank if q.kind == "probe")
-        # The passage to study for a concept depends only on the index: every summary names a few,
-        # and reading their passages is most of a summary's time, so each is looked up once.
-        self._pointer = functools.lru_cache(maxsize=STUDY_CACHE)(self._find_pointer)
         # The grader takes the per-hint penalty off the score; the engine names it in grade points.
         penalty = getattr(grader, "settings", {}).get("hint_penalty", 0.05)
         self.hint_cost = hint_cost if hint_cost is not None else round(5 * float(penalty), 2)
@@ -260,12 +282,13 @@ class Interviewer:
 
     def _ask_next(self, state: State, lead: list[Reply]) -> _Step:
         if len(state.asked) >= state.config.count:
-            return self._finish(state, lead)
-        rng = random.Random(f"{state.config.seed}:{len(state.asked)}")
-        question, notice = self.planner.next_question(state, rng)
+            return self._finish(state, lead, by="last")
+        if not state.asked:
+            state, lead = self._say_if_thin(state, lead)
+        question, notice = self.planner.next_question(state, self.planner.rng_for(state))
         if question is None:
-            return self._finish(state, lead + [Reply("notice", "That's every question I have on this topic.")])
-        if notice:
+            return self._finish(state, lead + [Reply("notice", "That's every question I have on this topic.")], by="last")
+        if notice and not (THIN_TOPIC in state.notes and notice.startswith("I'm out of questions on")):
             lead = lead + [Reply("notice", notice)]
         number = len(state.asked) + 1
         state = state.evolve(
@@ -273,6 +296,26 @@ class Interviewer:
             draft=(), hints=0, revealed=(), pending=None, retrying=False, asked_at=self.clock(),
         )
         return _Step(state, lead + [self._question_reply(question, number, state.config.count)])
+
+    def _say_if_thin(self, state: State, lead: list[Reply]) -> tuple[State, list[Reply]]:
+        """Say at the start when a topic of the bank has fewer questions than asked for, and where the rest
+        come from ("only 2 questions on testing; the other 3 will come from deployment and databases")."""
+        topic = state.config.topic
+        if topic not in self.bank.topics():
+            return state, lead
+        plan = self.planner.preview(state, state.config.count)
+        on_topic = sum(1 for q, _ in plan if q.topic == topic)
+        others = list(dict.fromkeys(q.topic for q, _ in plan if q.topic != topic))
+        if not others:
+            return state, lead
+        filled = len(plan) - on_topic
+        # Questions found by relevance to the topic come without a notice; "another area" ones with one.
+        close = all(notice is None for q, notice in plan if q.topic != topic)
+        text = (f"There {'is' if on_topic == 1 else 'are'} only {say.count(on_topic, 'question')} on {topic}; "
+                f"{'the other one' if filled == 1 else f'the other {filled}'} will come from {_and(others)}"
+                f"{', on subjects close to it' if close else ''}.")
+        return state.evolve(notes=state.notes + (THIN_TOPIC,)), lead + [Reply("notice", text, {
+            "topic": topic, "on_topic": on_topic, "from_other_topics": filled, "other_topics": others})]
 
     def _question_reply(self, q: Question, number: int, total: int, lead: str = "") -> Reply:
         return Reply("question", say.question_text(q, number, total, lead),
@@ -305,68 +348,70 @@ class Interviewer:
             return self._ask_next(state, [Reply("notice", "Thanks — noted. (Mock mode: feedback comes at the end.)")])
         if follow_up:
             return _Step(state.evolve(phase="followup"), [feedback])
-        return self._ask_next(state, [feedback])
+        return self._next_or_wrap_up(state, [feedback])
 
-    def _grade_answer(self, state: State, follow_up: bool = True) -> tuple[State, Reply, FollowUp | None]:
-        """Grade the draft answer to the open question and record it as an attempt."""
+    def _next_or_wrap_up(self, state: State, lead: list[Reply]) -> _Step:
+        """Ask the next question; after a last answer far short of the question, first ask once if there's more."""
+        result = state.result_for(state.current)
+        note = f"{WRAP_UP}:{state.current}"
+        last = len(state.asked) >= state.config.count
+        if (last and result is not None and result.answered and result.score < WRAP_UP_BELOW
+                and state.config.mode == "practice" and note not in state.notes):
+            state = state.evolve(phase="wrapup", notes=state.notes + (note,), draft=())
+            return _Step(state, lead + [Reply("notice", "Anything to add before we wrap up? Say it now, or “no” "
+                                              "to see the summary.", {"wrap_up": True, "question_id": state.current})])
+        return self._ask_next(state, lead)
+
+    def _grade_answer(self, state: State, follow_up: bool = True, card: Scorecard | None = None
+                      ) -> tuple[State, Reply, FollowUp | None]:
+        """Grade the draft answer to the open question (or take the card given) and record it as an attempt."""
         q = self.bank.get(state.current)
         answer = "\n".join(state.draft).strip()
-        card = self.grader.grade(answer, question=q, hints_used=state.hints)
-        payload = self._feedback_payload(q, card, answer)
+        if card is None:
+            card = self.grader.grade(answer, question=q, hints_used=state.hints)
         previous = state.result_for(q.id)
-        before = previous.attempts[-1].scorecard if previous and previous.attempts else None
+        before = previous.card if previous else None
         seconds = round(self.clock() - state.asked_at, 1) if state.asked_at else None
-        probe = self._follow_up(card) if follow_up and state.config.mode == "practice" else None
+        probe = self._follow_up(card, q) if follow_up and state.config.mode == "practice" else None
+        # The probe is the engine's to ask: none in mock mode or after an answer too weak to probe.
+        card = replace(card, follow_up=probe.prompt if probe else None)
         result = Result(
             question_id=q.id,
             number=state.number,
-            attempts=(previous.attempts if previous else ()) + (Attempt(answer, payload, state.hints, seconds),),
+            attempts=(previous.attempts if previous else ()) + (Attempt(answer, card, state.hints, seconds),),
             follow_up=probe,
             hints=(previous.hints if previous else 0) + state.hints,
         )
-        # The probe is the engine's to ask: none in mock mode or after an answer too weak to probe.
-        payload["follow_up"] = probe.prompt if probe else None
-        feedback = Reply("feedback", say.feedback_text(payload, before),
-                         {**payload, "attempt": len(result.attempts), "previous": _score_of(before)})
+        feedback = self._feedback(q, card, answer, before, len(result.attempts), result.hints)
         return state.with_result(result).evolve(draft=(), pending=None, retrying=False), feedback, probe
 
-    def _feedback_payload(self, q: Question, card: Scorecard, answer: str) -> dict[str, Any]:
-        payload = card.to_dict()
-        payload.update(question_id=q.id, answer=answer, reference=q.reference, question_kind=q.kind)
-        if q.kind == "probe":
-            payload["study"] = self._study(c["concept"] for c in payload["missed"] + payload["matched"])
-        return payload
+    def _feedback(self, q: Question, card: Scorecard, answer: str, before: Scorecard | None, attempt: int,
+                  hints: int) -> Reply:
+        """Say a scorecard: its text and, for rich clients, its fields (and what a strong answer covers)."""
+        data = {**card.to_dict(), "question_id": q.id, "answer": answer, "reference": q.reference,
+                "question_kind": q.kind, "covers": covers_of(q, card), "attempt": attempt,
+                "previous": _score_of(before), "hints": hints, "hint_cost": self.hint_cost}
+        return Reply("feedback", format_scorecard(card, before=before, no_model_answer=q.kind == "probe"), data)
 
-    def _study(self, concepts: Iterable[str]) -> list[dict[str, Any]]:
-        """Cite, for each concept, a corpus passage that talks about it (none when no passage does).
+    def _defined_at(self, concept_id: str) -> Place | None:
+        """Return where the notes define a concept (the inventory's defining passage), if they do."""
+        inventory = getattr(self.grader, "inventory", None)
+        return inventory.defined_at(concept_id) if inventory is not None else None
 
-        A list of probe questions is never cited.
-        """
-        return [dict(pointer) for pointer in map(self._pointer, concepts) if pointer is not None]
-
-    def _find_pointer(self, concept: str) -> dict[str, Any] | None:
-        wanted = set(analyze(concept))
-        try:
-            hits = self.search.search(concept, top=STUDY_CANDIDATES).hits if wanted else ()
-        except InputError:
-            return None
-        # The best-ranked passage is not always about the concept ("protocol bridges" finds
-        # "Binary Protocol"): cite one that says two thirds of the concept's words or more.
-        for h in hits:
-            said = wanted & set(analyze(h.heading + " " + h.text))
-            if (h.doc, h.heading) not in self._question_lists and 3 * len(said) >= 2 * len(wanted):
-                return {"concept": concept, "doc": h.doc, "heading": h.heading, "line": h.line}
-        return None
-
-    def _follow_up(self, card: Scorecard) -> FollowUp | None:
+    def _follow_up(self, card: Scorecard, q: Question) -> FollowUp | None:
         if not card.follow_up or not card.missed or card.score < FOLLOW_UP_MIN_SCORE:
             return None
         if any(f.name in ("off_topic", "copied_question") for f in card.flags):
             return None
         total = sum(m.weight for m in card.matched) + sum(m.weight for m in card.missed)
-        top = max(card.missed, key=lambda m: m.weight)
+        asked = set(analyze(q.prompt))
+        # The probe asks about the concept the grader's follow-up names (never one the question names).
+        top = next((m for m in card.missed if m.concept.lower() in card.follow_up.lower()),
+                   max((m for m in card.missed if not set(analyze(m.concept)) <= asked), key=lambda m: m.weight,
+                       default=card.missed[0]))
         share = top.weight / total if total else 0.0
-        return FollowUp(prompt=card.follow_up, concept=top.concept, reference=top.reference, share=round(share, 3))
+        return FollowUp(prompt=card.follow_up, concept=top.concept, reference=top.reference, share=round(share, 3),
+                        concept_id=top.concept_id)
 
     def _do_take_follow_up(self, state: State, intent: Intent) -> _Step:
         refused = _past_draft_cap(state, intent.arg)
@@ -397,14 +442,15 @@ class Interviewer:
         q = self.bank.get(result.question_id)
         concept = next((c for c in q.concepts if c.label == fu.concept), None) or Concept("", fu.concept, (), 1.0, fu.reference)
         card = self.grader.grade_follow_up(answer, concept, fu.prompt)
-        payload = card.to_dict()
-        payload.update(question_id=result.question_id, answer=answer, reference=reference, question_kind="follow_up")
-        graded = FollowUp(fu.prompt, fu.concept, fu.reference, fu.share, answer, payload)
-        result = Result(result.question_id, result.number, result.attempts, graded, result.skipped, result.hints)
+        graded = replace(fu, answer=answer, scorecard=card)
+        result = replace(result, follow_up=graded)
         credit = 5.0 * fu.share * card.score
-        text = (f"On the follow-up ({fu.concept}): score {card.score:.2f}. "
+        covered = "covered" if graded.covered else "not covered yet"
+        text = (f"On the follow-up ({fu.concept}, {covered}): score {card.score:.2f}. "
                 f"That adds {credit:+.1f} to this question: now {result.grade:.1f}/5.")
-        feedback = Reply("feedback", text, {**payload, "follow_up_of": result.question_id,
+        feedback = Reply("feedback", text, {**card.to_dict(), "question_id": result.question_id, "answer": answer,
+                                            "reference": reference, "question_kind": "follow_up",
+                                            "follow_up_of": result.question_id, "covered": graded.covered,
                                             "credit": round(credit, 2), "question_grade": result.grade,
                                             "follow_up": None})
         return state.with_result(result).evolve(draft=()), feedback
@@ -421,52 +467,134 @@ class Interviewer:
         text = "Skipped." + (f" A strong answer would cover: {covers}." if covers else "")
         return self._ask_next(state.evolve(draft=()), [Reply("notice", text, {"skipped": q.id})])
 
+    def _do_concede(self, state: State, intent: Intent) -> _Step:
+        """“I don't know”: graded 0 without a lecture; the gist of the answer, cited, and on to the next one.
+        Said after part of an answer, what was said is graded as it stands."""
+        if state.draft and state.phase == "answering":
+            return self._do_submit(state, intent)
+        said = intent.arg or "I don't know"
+        mock = state.config.mode == "mock"
+        q = self.bank.get(state.current)
+        if state.retrying and state.phase != "followup":
+            # A retry given up keeps the answer it was to improve on.
+            return self._ask_next(state.evolve(draft=(), retrying=False),
+                                  [Reply("notice", "No problem — your earlier answer stands.", {"conceded": q.id})])
+        if state.phase == "followup":
+            result = state.result_for(q.id)
+            fu = result.follow_up
+            concept = self._concept_of(q, fu)
+            card = self.grader.concede(said, concept=concept)
+            state = state.with_result(replace(result, follow_up=replace(fu, answer=said, scorecard=card))).evolve(draft=())
+            where = f" — {say.cite(concept.source.doc, concept.source.heading, concept.source.line)}" if concept.source else ""
+            key = f"{concept.label}: “{say.clip(concept.evidence, 240)}”{where}" if concept.evidence else concept.label
+            text = "No problem — let's move on." if mock else f"No problem — here's the key idea. {key}"
+            return self._ask_next(state, [Reply("notice", text, {"conceded": q.id, "follow_up_of": q.id,
+                                                                  "concept": concept.label})])
+        card = self.grader.concede(said, question=q)
+        state, _, _ = self._grade_answer(state.evolve(draft=(said,)), follow_up=False, card=card)
+        text = "No problem — let's move on." if mock else f"No problem — the key idea is:\n{teach.gist(q)}"
+        return self._ask_next(state, [Reply("notice", text, {"conceded": q.id, "score": 0.0, "grade": 0.0})])
+
+    def _do_keep_listening(self, state: State, intent: Intent) -> _Step:
+        words = len(" ".join(state.draft).split())
+        return _Step(state, [Reply("notice", f"Go on — I'm listening; say “done” when you've finished ({words} words so far).",
+                                   {"draft_words": words})])
+
+    def _do_add_more(self, state: State, intent: Intent) -> _Step:
+        """“One more thing”: the last answer opens again with what was said, and the next message adds to it."""
+        target = self._retry_target(state)
+        if target is None or not target.attempts:
+            return self._do_not_now(state, intent)
+        q = self.bank.get(target.question_id)
+        asked = state.asked
+        if state.phase == "asking" and state.current != q.id:
+            asked = tuple(a for a in asked if a != state.current)  # the question just asked waits its turn
+        state = state.evolve(phase="answering", current=q.id, number=target.number, asked=asked,
+                             draft=(target.attempts[-1].answer,), hints=0, revealed=(), pending=None, retrying=True)
+        return _Step(state, [Reply("notice", "Go ahead — what you add joins your last answer, and it's graded again "
+                                   "(say “done” when you've finished).", {"adding_to": q.id})])
+
+    def _do_invite_more(self, state: State, intent: Intent) -> _Step:
+        return _Step(state, [Reply("notice", "Go ahead — what would you add?")])
+
+    def _do_take_addition(self, state: State, intent: Intent) -> _Step:
+        """What's added before the wrap-up joins the last answer, which is graded again; then the summary."""
+        refused = _past_draft_cap(state, intent.arg)
+        if refused:
+            return _Step(state, [refused])
+        draft = state.draft + (intent.arg,)
+        if continues(intent.arg) or state.config.answer_mode == "lines":
+            return self._do_keep_listening(state.evolve(draft=draft), intent)
+        return self._wrap_up_with(state.evolve(draft=draft))
+
+    def _do_wrap_up(self, state: State, intent: Intent) -> _Step:
+        return self._wrap_up_with(state)
+
+    def _wrap_up_with(self, state: State) -> _Step:
+        lead: list[Reply] = []
+        if state.draft:
+            result = state.result_for(state.current)
+            before = result.attempts[-1].answer if result and result.attempts else ""
+            state, feedback, _ = self._grade_answer(state.evolve(draft=(before, *state.draft)), follow_up=False)
+            lead.append(feedback)
+        return self._finish(state, lead, by="last")
+
     # ------------------------------------------------------------------ help along the way
 
     def _do_hint(self, state: State, intent: Intent) -> _Step:
         q = self.bank.get(state.current)
         if state.phase == "followup":
-            fu = state.result_for(q.id).follow_up
-            return _Step(state, [Reply("hint", f"Think about {fu.concept}: “{say.clip(fu.reference, 120)}”",
-                                       {"concept": fu.concept, "cost": 0})])
-        hint, revealed = self._next_hint(state, q)
+            # The follow-up already asks about its concept: its hints are the blanked sentence, then the sentence.
+            concept = self._concept_of(q, state.result_for(q.id).follow_up)
+            hint = teach.concept_hint([concept], state.revealed + (f"{concept.id or concept.label}@{teach.ASK}",), set())
+            if hint is None:
+                return _Step(state, [Reply("hint", "That's all I can give on this one — say what you can, or “next”.",
+                                           {"concept": concept.label, "cost": 0})])
+            return _Step(state.evolve(revealed=state.revealed + (hint.key,)),
+                         [Reply("hint", f"Hint: {hint.text}", {"concept": concept.label, "step": hint.step, "cost": 0})])
+        hint = self._next_hint(state, q)
         if hint is None:
             return _Step(state, [Reply("hint", "No more hints for this one — give it your best shot, or /skip.",
                                        {"number": state.hints, "cost": 0})])
         n = state.hints + 1
-        state = state.evolve(hints=n, revealed=state.revealed + (revealed,))
-        text = f"Hint {n} (each hint costs {self.hint_cost:g} of a grade point): {hint}"
-        concept = revealed if any(c.label == revealed for c in q.concepts) else None
-        return _Step(state, [Reply("hint", text, {"number": n, "concept": concept, "cost": self.hint_cost})])
+        state = state.evolve(hints=n, revealed=state.revealed + (hint.key,))
+        text = f"Hint {n} (−{self.hint_cost:g} of a grade point): {hint.text}"
+        return _Step(state, [Reply("hint", text, {"number": n, "concept": hint.concept, "step": hint.step,
+                                                  "cost": self.hint_cost})])
 
-    def _next_hint(self, state: State, q: Question) -> tuple[str | None, str]:
-        """Return the next hint and what it reveals.
+    def _next_hint(self, state: State, q: Question) -> teach.Hint | None:
+        """Return the next hint on the open question.
 
-        A choice question gives its own hint, then rules out a wrong option. Any other question
-        reveals the most important concept the answer so far has not covered, one at a time, and
-        only then the bank's hints for it.
+        A choice question gives its own hint, then rules out a wrong option. Any other question teaches
+        the most important concept the answer so far has not covered (a question, a blank, the sentence),
+        then the next; its bank hints come last.
         """
         fresh = [h for h in q.hints if h not in state.revealed]
         if q.options and q.answer_option:
             if fresh:
-                return fresh[0], fresh[0]
+                return teach.Hint(fresh[0], fresh[0])
             wrong = [letter for letter in "ABCDEFGH"[: len(q.options)]
                      if letter != q.answer_option and f"not {letter}" not in state.revealed]
             if len(wrong) > 1:
                 letter = random.Random(f"{state.config.seed}:{q.id}:{len(wrong)}").choice(wrong)
-                return f"It isn't {letter}.", f"not {letter}"
-            return None, ""
+                return teach.Hint(f"It isn't {letter}.", f"not {letter}")
+            return None
         covered: set[str] = set()
         if state.draft:
             try:
                 card = self.grader.grade("\n".join(state.draft), question=q)
-                covered = {m.concept for m in card.matched}
+                covered = {m.concept for m in card.matched} | {m.concept_id for m in card.matched if m.concept_id}
             except GradingError:
                 pass
-        for c in sorted(q.concepts, key=lambda c: -c.weight):
-            if c.label not in covered and c.label not in state.revealed:
-                return f"think about {c.label}.", c.label
-        return (fresh[0], fresh[0]) if fresh else (None, "")
+        hint = teach.concept_hint(q.concepts, state.revealed, covered, q.prompt)
+        if hint is None and fresh:
+            return teach.Hint(fresh[0], fresh[0])
+        return hint
+
+    def _concept_of(self, q: Question, fu: FollowUp) -> Concept:
+        """Return the question's concept a follow-up asked about (a bare one from the probe when it is gone)."""
+        return next((c for c in q.concepts if (fu.concept_id and c.id == fu.concept_id) or c.label == fu.concept),
+                    None) or Concept(fu.concept_id, fu.concept, (), 1.0, fu.reference)
 
     def _do_repeat(self, state: State, intent: Intent) -> _Step:
         q = self.bank.get(state.current)
@@ -476,6 +604,13 @@ class Interviewer:
         return _Step(state, [self._question_reply(q, state.number, state.config.count, "Here it is again:")])
 
     def _do_retry(self, state: State, intent: Intent) -> _Step:
+        if state.phase == "ended" and state.ended_by != "last":
+            return self._do_after_end(state, intent)
+        if state.draft and state.phase in ("asking", "answering"):
+            q = self.bank.get(state.current)
+            state = state.evolve(phase="asking", draft=())
+            return _Step(state, [self._question_reply(q, state.number, state.config.count,
+                                                      "Sure — start your answer again:")])
         target = self._retry_target(state)
         if target is None:
             return _Step(state, [Reply("notice", "There's no answered question to retry yet.")])
@@ -490,14 +625,16 @@ class Interviewer:
                                                   "Let's try that one again — your new answer will be compared with the last.")])
 
     def _retry_target(self, state: State) -> Result | None:
-        if state.phase == "ended":
+        """Return the answered question a retry (or an addition) is about: the one just answered."""
+        if state.phase == "ended" and state.ended_by != "last":
             return None
-        if state.phase == "followup":
+        if state.phase in ("followup", "wrapup"):
             return state.result_for(state.current)
         if state.draft:
             return None
         answered = [r for r in state.results if r.attempts]
-        return answered[-1] if answered else None
+        return max(answered, key=lambda r: state.asked.index(r.question_id) if r.question_id in state.asked else -1,
+                   default=None)
 
     def _do_look_up(self, state: State, intent: Intent) -> _Step:
         query = intent.arg.strip()
@@ -562,6 +699,8 @@ class Interviewer:
         return self._handlers[action_for(state.phase, intent.name)](state, intent)
 
     def _answer_with(self, state: State, text: str) -> _Step:
+        if state.phase == "wrapup":
+            return self._do_take_addition(state, Intent("answer", text))
         if state.phase == "followup":
             return self._do_take_follow_up(state, Intent("answer", text))
         return self._do_take_answer(state, Intent("answer", text))
@@ -570,7 +709,7 @@ class Interviewer:
 
     def _do_score(self, state: State, intent: Intent) -> _Step:
         if state.phase == "ended":
-            return _Step(state, [summary_reply(state, self.bank, self._study)])
+            return _Step(state, [summary_reply(state, self.bank, self._defined_at)])
         return _Step(state, [progress_reply(state, self.bank)])
 
     def _do_finish(self, state: State, intent: Intent) -> _Step:
@@ -585,13 +724,16 @@ class Interviewer:
         elif state.draft and state.phase == "followup":
             state, feedback = self._grade_follow_up(state)
             lead.append(feedback)
+        elif state.draft and state.phase == "wrapup":
+            return self._wrap_up_with(state)
         if state.config.mode == "mock":
             lead = []
-        return self._finish(state, lead)
+        return self._finish(state, lead, by="user")
 
-    def _finish(self, state: State, lead: list[Reply]) -> _Step:
-        state = state.evolve(phase="ended", draft=(), pending=None)
-        return _Step(state, lead + [summary_reply(state, self.bank, self._study)])
+    def _finish(self, state: State, lead: list[Reply], by: str) -> _Step:
+        """End the interview with its summary; `by` is "last" after the last question, "user" when asked to."""
+        state = state.evolve(phase="ended", draft=(), pending=None, ended_by=by)
+        return _Step(state, lead + [summary_reply(state, self.bank, self._defined_at)])
 
     def _do_after_end(self, state: State, intent: Intent) -> _Step:
         return _Step(state, [Reply("notice", "This interview is over. Say “new” to start another, "
@@ -600,7 +742,7 @@ class Interviewer:
     def _do_restart(self, state: State, intent: Intent) -> _Step:
         lead = []
         if state.phase != "ended" and state.results:
-            lead = self._finish(state, []).replies
+            lead = self._finish(state, [], by="user").replies
         config = Config(count=state.config.count, mode=state.config.mode,
                         answer_mode=state.config.answer_mode, seed=state.config.seed + 1)
         fresh, greeting = self.start(config)
@@ -610,7 +752,7 @@ class Interviewer:
 
     def _do_help(self, state: State, intent: Intent) -> _Step:
         where = _GUIDANCE.get(state.phase, "")
-        return _Step(state, [Reply("notice", (where + "\n" if where else "") + say.HELP)])
+        return _Step(state, [Reply("notice", (where + "\n" if where else "") + say.help_text())])
 
     def _do_small_talk(self, state: State, intent: Intent) -> _Step:
         if state.phase == "setup":
@@ -625,8 +767,7 @@ class Interviewer:
         return _Step(state, [Reply("notice", "I couldn't find any words in that. Type your answer, or /help for commands.")])
 
     def _do_unknown_command(self, state: State, intent: Intent) -> _Step:
-        return _Step(state, [Reply("error", f"I don't know the command {intent.arg}. "
-                                   "Try /hint, /skip, /repeat, /retry, /lookup <topic>, /score, /end or /help.")])
+        return _Step(state, [Reply("error", f"I don't know the command {intent.arg}. Try {say.command_list()}.")])
 
     def _do_not_now(self, state: State, intent: Intent) -> _Step:
         why = _GUIDANCE.get(state.phase) or "That doesn't apply right now. Say /help to see what you can do."
@@ -646,10 +787,21 @@ _GUIDANCE = {
     "setup": "There's no question open yet — pick a topic and a level, e.g. “messaging, medium”, or say “surprise me”.",
     "followup": "Answer the follow-up, or say “next” to move on.",
     "clarify": "Say “question” or “answer”.",
+    "wrapup": "Add anything you'd like to your last answer, or say “no” to see the summary.",
     "ended": "The interview is over: say “new” to start another.",
 }
 _ASKING = re.compile(r"(?:(?:it|that) (?:is|was) )?(?:a |my )?(?:question|lookup|look it up|look up|asking|the former)")
 _ANSWERING = re.compile(r"(?:(?:it|that) (?:is|was) )?(?:an |my |the )?(?:answer|mine|answering|the latter)")
+
+
+# Notes the interviewer keeps so as to say something once: the topic is thin; the wrap-up was offered.
+THIN_TOPIC = "thin-topic"
+WRAP_UP = "wrap-up"
+
+
+def _and(items: list[str]) -> str:
+    """Join names the way they are said: "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _past_draft_cap(state: State, part: str) -> Reply | None:
@@ -666,8 +818,17 @@ def _past_draft_cap(state: State, part: str) -> Reply | None:
                   "draft_words": words})
 
 
-def _score_of(card: dict[str, Any] | None) -> dict[str, float] | None:
-    return {"score": card["score"], "grade": card["grade"]} if card else None
+def _score_of(card: Scorecard | None) -> dict[str, float] | None:
+    return {"score": card.score, "grade": card.grade} if card else None
+
+
+def covers_of(q: Question, card: Scorecard) -> list[dict[str, Any]]:
+    """Say what a strong answer to a question covers: each concept, whether this answer covered it, the
+    sentence of the notes that explains it and where that is ("not in the notes" when nowhere)."""
+    said = {m.concept_id or m.concept for m in card.matched}
+    return [{"concept": c.label, "concept_id": c.id, "covered": (c.id or c.label) in said, "evidence": c.evidence,
+             "source": c.source.to_dict() if c.source else None, "explained": c.explained}
+            for c in sorted(q.concepts, key=lambda c: -c.weight)]
 
 
 def _clamp(config: Config) -> Config:

@@ -32,6 +32,23 @@ class Planner:
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._rare = frozenset(t for t, c in df.items() if c <= rare_share * n)
 
+    @staticmethod
+    def rng_for(state: State) -> random.Random:
+        """Return the random choices for the next question: one stream per seed and question number."""
+        return random.Random(f"{state.config.seed}:{len(state.asked)}")
+
+    def preview(self, state: State, count: int) -> list[tuple[Question, str | None]]:
+        """Return the next `count` questions and their notices as `next_question` will choose them (no
+        answer changes the choice; a retry or an addition can)."""
+        plan: list[tuple[Question, str | None]] = []
+        for _ in range(count):
+            question, notice = self.next_question(state, self.rng_for(state))
+            if question is None:
+                break
+            plan.append((question, notice))
+            state = state.evolve(asked=state.asked + (question.id,))
+        return plan
+
     def next_question(self, state: State, rng: random.Random) -> tuple[Question | None, str | None]:
         """Return the next question and, if the choice had to be relaxed, a notice saying how."""
         config = state.config

@@ -5,15 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from interviewer.dialogue.intents import default_rules
 from interviewer.records import Question
 
 REPLY_KINDS = ("greeting", "question", "feedback", "lookup", "hint", "summary", "notice", "error")
 
-HELP = (
-    "Answer in your own words, as you would out loud; one message or several, then say “done”.\n"
-    "Commands (or just say them): /hint, /skip, /repeat, /retry, /lookup <topic>, /score, /end, /help.\n"
-    "Ask me anything along the way (“what's a fencing token?”): I'll answer from the notes and cite them."
-)
+
+
+def help_text() -> str:
+    """Say how to answer and every command, from the command table (data/intents.toml)."""
+    lines = ["Answer in your own words, as you would out loud; one message or several, then say “done”.",
+             "Commands (or just say them):"]
+    lines += [f"  {c.usage} — {c.says}" for c in default_rules().listed]
+    lines.append("Ask me anything along the way (“what's a fencing token?”): I'll answer from the notes and cite them.")
+    return "\n".join(lines)
+
+
+def command_list() -> str:
+    """Name the commands in one line: "/hint, /skip, … or /new"."""
+    usages = [c.usage for c in default_rules().listed]
+    return ", ".join(usages[:-1]) + " or " + usages[-1]
 
 
 @dataclass(frozen=True)
@@ -65,37 +76,6 @@ def question_text(q: Question, number: int, total: int, lead: str = "") -> str:
         lines.append(f"  {'ABCDEFGH'[i]}. {option}")
     if q.options:
         lines.append("Answer with a letter, or the option in your words — and say why.")
-    return "\n".join(lines)
-
-
-def feedback_text(card: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> str:
-    """Render a scorecard payload as a short block of text."""
-    lines = [f"Grade {card['grade']:.1f}/5 (score {card['score']:.2f})"]
-    if previous is not None:
-        delta = card["score"] - previous["score"]
-        lines[0] += f" — was {previous['score']:.2f}, now {card['score']:.2f} ({delta:+.2f})"
-    if card.get("question_kind") == "probe":
-        # A probe has no model answer: name what interviewers expect, and where to read about it.
-        expected = [f"{m['concept']} ✓" for m in card["matched"]] + [f"{m['concept']} ✗" for m in card["missed"]]
-        lines.append("No model answer for this one; interviewers expect: " + " · ".join(expected))
-    else:
-        if card["matched"]:
-            lines.append("Covered: " + " · ".join(m["concept"] for m in card["matched"]))
-        for m in card["missed"][:4]:
-            sentence = m["reference"]
-            lines.append(f"Missed: {m['concept']} — “{clip(sentence, 160)}”" if sentence else f"Missed: {m['concept']}")
-        if len(card["missed"]) > 4:
-            lines.append(f"… and {len(card['missed']) - 4} more: " + " · ".join(m["concept"] for m in card["missed"][4:]))
-    for flag in card.get("flag_details", ()):
-        lines.append(f"Note ({flag['flag']}): {flag['message']}")
-    d = card["delivery"]
-    fillers = f" ({', '.join(sorted(set(d['filler_words'])))})" if d["filler_words"] else ""
-    lines.append(f"Delivery: {count(d['words'], 'word')} · {count(d['fillers'], 'filler')}{fillers} · "
-                 f"~{round(d['speaking_seconds'])} s spoken")
-    for s in card.get("study", ()):
-        lines.append(f"Study {s['concept']}: {cite(s['doc'], s['heading'], s['line'])}")
-    if card.get("follow_up"):
-        lines.append(f"Follow-up: {card['follow_up']}")
     return "\n".join(lines)
 
 

@@ -1,12 +1,15 @@
 """The interview state: plain frozen records that round-trip through JSON, so a session can be
-saved with every turn and resumed in another process."""
+saved with every turn and resumed in another process. Scorecards stay typed records."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-PHASES = ("setup", "asking", "answering", "clarify", "followup", "ended")
+from interviewer.records import Scorecard
+
+# wrapup: the last answer fell far short; "Anything to add before we wrap up?" waits for a reply.
+PHASES = ("setup", "asking", "answering", "clarify", "followup", "wrapup", "ended")
 MODES = ("practice", "mock")
 ANSWER_MODES = ("auto", "lines")
 LEVELS = ("easy", "medium", "hard")
@@ -32,9 +35,17 @@ class Attempt:
     """One graded answer to a question."""
 
     answer: str
-    scorecard: dict[str, Any]
+    scorecard: Scorecard
     hints: int = 0
     seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"answer": self.answer, "scorecard": self.scorecard.to_dict(), "hints": self.hints,
+                "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Attempt:
+        return cls(data["answer"], Scorecard.from_dict(data["scorecard"]), int(data.get("hints", 0)), data.get("seconds"))
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,24 @@ class FollowUp:
     reference: str
     share: float  # the concept's share of the question's total concept weight
     answer: str | None = None
-    scorecard: dict[str, Any] | None = None
+    scorecard: Scorecard | None = None
+    concept_id: str = ""
+
+    @property
+    def covered(self) -> bool:
+        """Tell whether the answer to the follow-up covered the concept it asked about."""
+        return self.scorecard is not None and any(m.concept == self.concept for m in self.scorecard.matched)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(replace(self, scorecard=None))
+        data["scorecard"] = self.scorecard.to_dict() if self.scorecard is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FollowUp:
+        card = data.get("scorecard")
+        return cls(data["prompt"], data["concept"], data.get("reference", ""), float(data.get("share", 0.0)),
+                   data.get("answer"), Scorecard.from_dict(card) if card else None, data.get("concept_id", ""))
 
 
 @dataclass(frozen=True)
@@ -65,32 +93,39 @@ class Result:
         return bool(self.attempts)
 
     @property
+    def card(self) -> Scorecard | None:
+        """Return the scorecard of the latest attempt."""
+        return self.attempts[-1].scorecard if self.attempts else None
+
+    @property
     def score(self) -> float:
         """Return the latest attempt's score plus credit earned on the follow-up probe."""
         if not self.attempts:
             return 0.0
-        base = float(self.attempts[-1].scorecard["score"])
         fu = self.follow_up
-        credit = fu.share * float(fu.scorecard["score"]) if fu and fu.scorecard else 0.0
-        return round(min(1.0, base + credit), 3)
+        credit = fu.share * fu.scorecard.score if fu and fu.scorecard else 0.0
+        return round(min(1.0, self.attempts[-1].scorecard.score + credit), 3)
 
     @property
     def recovered(self) -> str | None:
         """Return the concept the follow-up probed when its answer covered it, else None."""
         fu = self.follow_up
-        if fu and fu.scorecard and any(m["concept"] == fu.concept for m in fu.scorecard.get("matched", ())):
-            return fu.concept
-        return None
+        return fu.concept if fu and fu.covered else None
 
     @property
     def grade(self) -> float:
         """Return the latest attempt's grade plus the follow-up credit in grade points."""
         if not self.attempts:
             return 0.0
-        base = float(self.attempts[-1].scorecard["grade"])
         fu = self.follow_up
-        credit = 5.0 * fu.share * float(fu.scorecard["score"]) if fu and fu.scorecard else 0.0
-        return round(min(5.0, base + credit), 1)
+        credit = 5.0 * fu.share * fu.scorecard.score if fu and fu.scorecard else 0.0
+        return round(min(5.0, self.attempts[-1].scorecard.grade + credit), 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question_id": self.question_id, "number": self.number,
+                "attempts": [a.to_dict() for a in self.attempts],
+                "follow_up": self.follow_up.to_dict() if self.follow_up else None,
+                "skipped": self.skipped, "hints": self.hints}
 
 
 @dataclass(frozen=True)
@@ -112,6 +147,8 @@ class State:
     turn: int = 0
     asked_at: float | None = None
     started_at: float | None = None
+    ended_by: str | None = None  # "user" (End, New) or "last" (the last question was answered)
+    notes: tuple[str, ...] = ()  # what the interviewer has said once and need not say again
 
     def evolve(self, **changes: Any) -> State:
         """Return a copy with some fields changed."""
@@ -129,23 +166,26 @@ class State:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the state as JSON-ready data."""
-        return asdict(self)
+        data = asdict(replace(self, results=()))
+        data["results"] = [r.to_dict() for r in self.results]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> State:
-        """Rebuild a state from `to_dict` output."""
+        """Rebuild a state from `to_dict` output (a state saved before scorecards were typed reads too)."""
         results = []
         for r in data.get("results", ()):
             fu = r.get("follow_up")
             results.append(Result(
                 question_id=r["question_id"],
                 number=int(r["number"]),
-                attempts=tuple(Attempt(**a) for a in r.get("attempts", ())),
-                follow_up=FollowUp(**fu) if fu else None,
+                attempts=tuple(Attempt.from_dict(a) for a in r.get("attempts", ())),
+                follow_up=FollowUp.from_dict(fu) if fu else None,
                 skipped=bool(r.get("skipped")),
                 hints=int(r.get("hints", 0)),
             ))
-        fields = {k: v for k, v in data.items() if k not in ("config", "results")}
-        for key in ("asked", "draft", "revealed"):
+        known = {f for f in cls.__dataclass_fields__ if f not in ("config", "results")}
+        fields = {k: v for k, v in data.items() if k in known}
+        for key in ("asked", "draft", "revealed", "notes"):
             fields[key] = tuple(fields.get(key, ()))
         return cls(config=Config(**data.get("config", {})), results=tuple(results), **fields)

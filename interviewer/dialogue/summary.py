@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from interviewer.dialogue.replies import Reply, cite, clip, count
 from interviewer.dialogue.state import Result, State
 from interviewer.errors import InputError
 from interviewer.grading import is_option_label
+from interviewer.records import Concept, Place, Question
+
+# Where a concept is defined in the notes (the inventory's defining passage), by concept id.
+DefinedAt = Callable[[str], "Place | None"]
 
 # How many of the weakest concepts the summary names, each with a passage to read next.
 WEAKEST = 5
@@ -30,7 +35,7 @@ def progress_reply(state: State, bank) -> Reply:
                                   "grades": [{"number": r.number, "grade": r.grade} for r in answered]})
 
 
-def summary_reply(state: State, bank, study: Callable[[Iterable[str]], list[dict[str, Any]]]) -> Reply:
+def summary_reply(state: State, bank, defined_at: DefinedAt = lambda _id: None) -> Reply:
     """Summarise the interview: grade per question, concepts, delivery, weakest spots, what to read."""
     rows = [_row(r, bank) for r in state.results]
     answered = [r for r in state.results if r.answered]
@@ -41,59 +46,97 @@ def summary_reply(state: State, bank, study: Callable[[Iterable[str]], list[dict
         by_topic[row["topic"]].append(row["grade"])
     weakest_topics = sorted(({"topic": t, "average_grade": round(sum(g) / len(g), 2)} for t, g in by_topic.items()),
                             key=lambda x: x["average_grade"])
-    weakest_of = _weakest(state.results, rows)
-    weakest = [concept for concept, _ in weakest_of]
-    found = {p["concept"]: p for p in study(weakest)}
-    pointers = (found.get(concept) or _own_passage(concept, qid, bank) for concept, qid in weakest_of)
-    read_next = _one_per_passage([p for p in pointers if p])
+    weak = weakest(state.results, bank, defined_at)
     skipped = sum(1 for r in rows if r["skipped"])
     data = {"questions": rows, "answered": len(answered), "skipped": skipped, "average_grade": avg,
-            "delivery": delivery, "weakest_topics": weakest_topics, "weakest_concepts": weakest,
-            "read_next": read_next}
+            "delivery": delivery, "weakest_topics": weakest_topics, "weakest_concepts": [w.concept for w in weak],
+            "read_next": read_next(weak), "ended_by": state.ended_by}
     return Reply("summary", _text(data), data)
 
 
-def _weakest(results: tuple[Result, ...], rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """Name the concepts most worth studying, each with its question's id: the most important miss
-    of each question, weakest question first, then each one's next miss, and so on (a question with
-    many concepts does not crowd out the others). A skipped question's concepts count as missed."""
-    misses: list[list[tuple[str, str]]] = []
-    for r, row in sorted(zip(results, rows), key=lambda pair: pair[1]["grade"]):
+@dataclass(frozen=True)
+class Weak:
+    """A concept worth studying after an interview: which question missed it, and where the notes define it."""
+
+    concept: str
+    concept_id: str
+    question_id: str
+    read: Place | None
+    reference: str = ""  # the sentence of the notes that explains it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"concept": self.concept, "concept_id": self.concept_id, "question_id": self.question_id,
+                "reference": self.reference, "read": self.read.to_dict() if self.read else None}
+
+
+def weakest(results: Iterable[Result], bank, defined_at: DefinedAt = lambda _id: None,
+            limit: int = WEAKEST) -> list[Weak]:
+    """Name the concepts most worth studying: the most important miss of each question, weakest question
+    first, then each one's next miss, and so on (a question with many concepts does not crowd out the
+    others). A skipped question's concepts count as missed; a concept covered on the follow-up, or
+    covered in another answer of the interview, does not count. The chat summary, the scorecard page
+    and its exports all use this one list."""
+    results = list(results)
+    covered = {key for r in results for key in _covered(r)}
+    misses: list[list[Weak]] = []
+    for r in sorted(results, key=lambda r: r.grade):
         if r.attempts:
-            ranked = sorted(r.attempts[-1].scorecard["missed"], key=lambda m: -float(m.get("weight", 1.0)))
-            misses.append([(m["concept"], r.question_id) for m in ranked
-                           if not is_option_label(m["concept"]) and m["concept"] != r.recovered])
-        elif row["skipped"]:
-            misses.append([(c, r.question_id) for c in row["concepts"]])
-    out: list[tuple[str, str]] = []
+            ranked = sorted(r.card.missed, key=lambda m: -m.weight)
+            misses.append([Weak(m.concept, m.concept_id, r.question_id, defined_at(m.concept_id) or m.source
+                                or _model_answer(r.question_id, bank), m.reference) for m in ranked
+                           if not is_option_label(m.concept) and not {m.concept_id, m.concept} & covered])
+        elif r.skipped:
+            misses.append([Weak(c.label, c.id, r.question_id, defined_at(c.id) or c.source
+                                or _model_answer(r.question_id, bank), c.evidence)
+                           for c in _concepts(r.question_id, bank) if not {c.id, c.label} & covered])
+    out: list[Weak] = []
+    seen: set[str] = set()
     for rank in range(max((len(m) for m in misses), default=0)):
-        for concepts in misses:
-            if rank < len(concepts) and concepts[rank][0] not in (c for c, _ in out):
-                out.append(concepts[rank])
-    return out[:WEAKEST]
+        for weak in misses:
+            if rank < len(weak) and (weak[rank].concept_id or weak[rank].concept) not in seen:
+                seen.add(weak[rank].concept_id or weak[rank].concept)
+                out.append(weak[rank])
+    return out[:limit]
 
 
-def _own_passage(concept: str, question_id: str, bank) -> dict[str, Any] | None:
-    """Point at the passage a question's model answer comes from, where its missed concept is explained
-    (when no other passage of the corpus talks about the concept). A probe question has no model answer."""
-    try:
-        q = bank.get(question_id)
-    except InputError:
-        return None
-    if q.kind == "probe":
-        return None
-    return {"concept": concept, "doc": q.source.doc, "heading": q.source.heading, "line": q.source.line}
-
-
-def _one_per_passage(pointers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep the first pointer to each passage: five concepts read in one place are one pointer."""
+def read_next(weak: Iterable[Weak]) -> list[dict[str, Any]]:
+    """Point at each weak concept's defining passage, once per passage (five concepts read in one place
+    are one pointer)."""
     seen: set[tuple[str, str]] = set()
     out = []
-    for p in pointers:
-        if (p["doc"], p["heading"]) not in seen:
-            seen.add((p["doc"], p["heading"]))
-            out.append(p)
+    for w in weak:
+        if w.read is not None and (w.read.doc, w.read.heading) not in seen:
+            seen.add((w.read.doc, w.read.heading))
+            out.append({"concept": w.concept, "concept_id": w.concept_id, **w.read.to_dict()})
     return out
+
+
+def _covered(r: Result) -> set[str]:
+    """Return the concepts (ids and labels) an answer explained or named, and the follow-up recovered."""
+    keys = {key for m in (r.card.matched if r.card else ()) for key in (m.concept_id, m.concept) if key}
+    if r.follow_up and r.follow_up.covered:
+        keys |= {k for k in (r.follow_up.concept_id, r.follow_up.concept) if k}
+    return keys
+
+
+def _question(question_id: str, bank) -> Question | None:
+    try:
+        return bank.get(question_id)
+    except InputError:
+        return None
+
+
+def _concepts(question_id: str, bank) -> list[Concept]:
+    q = _question(question_id, bank)
+    return sorted(q.concepts, key=lambda c: -c.weight) if q else []
+
+
+def _model_answer(question_id: str, bank) -> Place | None:
+    """Point at the passage a question's model answer comes from (a probe question has none)."""
+    q = _question(question_id, bank)
+    if q is None or q.kind == "probe":
+        return None
+    return Place(q.source.doc, q.source.heading, q.source.line)
 
 
 def _row(r: Result, bank) -> dict[str, Any]:
@@ -103,17 +146,17 @@ def _row(r: Result, bank) -> dict[str, Any]:
         concepts = [c.label for c in sorted(q.concepts, key=lambda c: -c.weight)]
     except InputError:
         prompt, kind, topic, concepts = r.question_id, "?", "?", []
-    last = r.attempts[-1].scorecard if r.attempts else None
+    last = r.card
     return {
         "number": r.number, "question_id": r.question_id, "prompt": prompt, "kind": kind, "topic": topic,
         "grade": r.grade, "score": r.score, "skipped": r.skipped and not r.attempts, "hints": r.hints,
         "attempts": len(r.attempts), "concepts": concepts,
         # A concept missed in the answer and covered on the follow-up counts as covered, saying so.
-        "matched": ([_short(m["concept"]) for m in last["matched"]] if last else [])
+        "matched": ([_short(m.concept) for m in last.matched] if last else [])
         + ([f"{r.recovered} (on the follow-up)"] if r.recovered else []),
-        "missed": [_short(m["concept"]) for m in last["missed"] if m["concept"] != r.recovered] if last else [],
+        "missed": [_short(m.concept) for m in last.missed if m.concept != r.recovered] if last else [],
         "follow_up": ({"prompt": r.follow_up.prompt, "concept": r.follow_up.concept,
-                       "score": r.follow_up.scorecard["score"] if r.follow_up.scorecard else None}
+                       "score": r.follow_up.scorecard.score if r.follow_up.scorecard else None}
                       if r.follow_up else None),
     }
 
@@ -130,15 +173,15 @@ def _spoken(seconds: float) -> str:
 
 def _delivery(answered: list[Result]) -> dict[str, Any]:
     """Add up how every graded answer was said, follow-up answers included."""
-    cards = [r.attempts[-1].scorecard["delivery"] for r in answered]
-    cards += [r.follow_up.scorecard["delivery"] for r in answered if r.follow_up and r.follow_up.scorecard]
-    words = sum(d["words"] for d in cards)
-    fillers = sum(d["fillers"] for d in cards)
+    cards = [r.card.delivery for r in answered if r.card]
+    cards += [r.follow_up.scorecard.delivery for r in answered if r.follow_up and r.follow_up.scorecard]
+    words = sum(d.words for d in cards)
+    fillers = sum(len(d.fillers) for d in cards)
     top: Counter[str] = Counter()
     for d in cards:
-        top.update({w: n for w, n in d["top_words"]})
+        top.update(dict(d.top_words))
     return {"words": words, "fillers": fillers, "filler_rate": round(fillers / words, 3) if words else 0.0,
-            "speaking_seconds": round(sum(d["speaking_seconds"] for d in cards), 1),
+            "speaking_seconds": round(sum(d.speaking_seconds for d in cards), 1),
             "top_words": [[w, n] for w, n in top.most_common(8)]}
 
 

@@ -27,11 +27,13 @@ def delivery_of(
     fillers = spoken.fillers
     counts: Counter[str] = Counter()
     shown: dict[str, Counter[str]] = {}
-    for w in ws:
-        if word_terms(w.text):
-            key = stem(w.text)
+    # The most-used words are what was said with meaning: not the fillers ("you know" is no use of
+    # "know"), a hyphenated word as one ("pre-computed", never "pre"), repeats counted.
+    for token in (*compounds(spoken.text), *spoken.repeats):
+        if any(word_terms(part) for part in token.split("-")):
+            key = "-".join(stem(part) for part in token.split("-"))
             counts[key] += 1
-            shown.setdefault(key, Counter())[w.text] += 1
+            shown.setdefault(key, Counter())[token] += 1
     top = tuple(
         (shown[k].most_common(1)[0][0], n) for k, n in counts.most_common(top_words) if n >= repeat_min_count
     )
@@ -43,6 +45,19 @@ def delivery_of(
         top_words=top,
         repeated_phrases=_repeated_phrases([w.text for w in ws], repeated_phrases, repeat_min_count),
     )
+
+
+def compounds(text: str) -> list[str]:
+    """Return the lowercased words of a text with hyphenated words kept whole ("read-through")."""
+    out: list[str] = []
+    prev: Word | None = None
+    for w in words(text):
+        if prev is not None and out and w.start == prev.end + 1 and text[prev.end] == "-":
+            out[-1] += "-" + w.text
+        else:
+            out.append(w.text)
+        prev = w
+    return out
 
 
 def _repeated_phrases(seq: list[str], limit: int, min_count: int) -> tuple[tuple[str, int], ...]:

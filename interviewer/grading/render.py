@@ -1,26 +1,45 @@
-"""The plain-text scorecard the `grade` command prints."""
+"""The plain-text scorecard: what `interviewer grade` prints and what the chat says after an answer."""
 
 from __future__ import annotations
 
 import re
-
 from interviewer.records import Scorecard
 from interviewer.text import words
 
 _QUOTE_WORDS = 12
+# A score of 1.0 is a grade of 5: penalties, kept as score, are said in grade points.
+GRADE_SCALE = 5.0
+# How many missed concepts are quoted with their sentence; the rest are named on one line.
+QUOTED_MISSES = 4
 
 
-def format_scorecard(card: Scorecard) -> str:
-    """Return a scorecard as the plain-text block of `interviewer grade`."""
-    lines = [f"score {card.score:.2f}  grade {card.grade:.1f}/5"]
-    if card.matched:
-        lines.append("covered: " + " · ".join(m.concept for m in card.matched))
-    else:
-        lines.append("covered: (nothing yet)")
-    for i, miss in enumerate(card.missed):
+def format_scorecard(card: Scorecard, *, before: Scorecard | None = None,
+                     no_model_answer: bool = False) -> str:
+    """Return a scorecard as a block of text.
+
+    `before` is the previous attempt's card (a retry says how the score moved); `no_model_answer` is said
+    of a probe question, whose concepts are what interviewers expect. Every cost is said in
+    grade points, the unit of the grade.
+    """
+    head = f"score {card.score:.2f}  grade {card.grade:.1f}/5"
+    if before is not None:
+        head += f"  (was {before.score:.2f}: {card.score - before.score:+.2f})"
+    lines = [head]
+    explained = [m.concept for m in card.matched if m.explained]
+    named = [m.concept for m in card.matched if not m.explained]
+    lines.append("covered: " + (" · ".join(explained) if explained else "(nothing explained yet)"))
+    if named:
+        lines.append("named:   " + " · ".join(named) + " — named without saying what they do or why")
+    if no_model_answer:
+        lines.append("(no model answer for this one: the concepts below are what interviewers expect)")
+    for i, miss in enumerate(card.missed[:QUOTED_MISSES]):
         quote = _quote(miss.reference, miss.concept)
-        head = "missed:  " if i == 0 else "         "
-        lines.append(f"{head}{miss.concept}" + (f' — "{quote}"' if quote else ""))
+        where = f" ({miss.source.doc}, line {miss.source.line})" if miss.source and quote else ""
+        lines.append(("missed:  " if i == 0 else "         ") + miss.concept
+                     + (f' — "{quote}"{where}' if quote else ""))
+    rest = card.missed[QUOTED_MISSES:]
+    if rest:
+        lines.append(f"         … and {len(rest)} more: " + " · ".join(m.concept for m in rest))
     d = card.delivery
     filler_part = f"{len(d.fillers)} filler{'s' if len(d.fillers) != 1 else ''}"
     if d.fillers:
@@ -29,7 +48,7 @@ def format_scorecard(card: Scorecard) -> str:
     if d.repeated_phrases:
         lines.append("repeated: " + " · ".join(f"{p} ×{n}" for p, n in d.repeated_phrases))
     for flag in card.flags:
-        penalty = f" (−{flag.penalty:.2f})" if flag.penalty else ""
+        penalty = f" (−{GRADE_SCALE * flag.penalty:.2g} grade points)" if flag.penalty else ""
         lines.append(f"flag: {flag.name}{penalty} — {flag.message}")
     if card.follow_up:
         lines.append(f"follow-up: {card.follow_up}")

@@ -42,8 +42,11 @@ from interviewer.grading.rules import generic_terms, tunables
 from interviewer.grading.weights import sentence_counts, term_weigher
 from interviewer.lexicon import Lexicon
 from interviewer.records import Concept, Delivery, Dimensions, Flag, Match, Miss, Question, Scorecard, Source
-from interviewer.text import word_terms, words
+from interviewer.text import normalise_spoken, word_terms, words
 from interviewer.vocabulary import SynonymTable, default_synonyms, terms_of
+
+# The flag of an answer with no words in it.
+EMPTY = Flag("empty", "there is no answer to grade (no words in it)", 0.0)
 
 GRADER_DEFAULTS: dict[str, float] = (
     tunables("weights")
@@ -180,6 +183,28 @@ class Grader:
         concepts = (main, *(Concept(c.id, c.label, c.aliases, 0.5 * c.weight, c.evidence, c.source) for c in others[:3]))
         return self._grade_one(answer, reference, "", "open", concepts, 0, None, subject=concept.id)
 
+    def concede(self, answer: str, *, question: Question | None = None, concept: Concept | None = None) -> Scorecard:
+        """Grade an answer that says "I don't know": 0, every concept of the question (or the one concept a
+        follow-up asked about) missed with the sentence that explains it, the delivery as said."""
+        if question is not None:
+            prepared = self._prepare(question.reference, question.prompt, question.kind, tuple(question.concepts))
+        elif concept is not None:
+            reference = f"{concept.label}. {concept.evidence}".strip() if concept.evidence else concept.label
+            prepared = self._prepare(reference, "", "open", (concept,))
+        else:
+            raise GradingError("give the question (or the concept) that was not answered")
+        spoken = normalise_spoken(answer)
+        delivery = self._delivery_figures(spoken, answer)
+        flag = Flag("conceded", "you said you don't know: graded 0, and the key idea is shown to read", 0.0)
+        return self._empty(question.id if question is not None else None, prepared, delivery, 0, flag)
+
+    def _delivery_figures(self, spoken: Any, answer: str) -> Delivery:
+        s = self.settings
+        return delivery_of(
+            spoken, words(answer), words_per_minute=s["words_per_minute"], top_words=int(s["top_words"]),
+            repeated_phrases=int(s["repeated_phrases"]), repeat_min_count=int(s["repeat_min_count"]),
+        )
+
     def _grade_one(self, answer: str, reference: Any, question_text: str | None, kind: str,
                    given: tuple[Concept, ...], hints_used: int, question: Question | None,
                    subject: str | None = None) -> Scorecard:
@@ -193,10 +218,7 @@ class Grader:
             typo_ratio_long=s["typo_ratio_long"], typo_long_from=int(s["typo_long_from"]),
             repeat_min_terms=int(s["repeat_min_terms"]),
         )
-        delivery = delivery_of(
-            ans.spoken, words(answer), words_per_minute=s["words_per_minute"], top_words=int(s["top_words"]),
-            repeated_phrases=int(s["repeated_phrases"]), repeat_min_count=int(s["repeat_min_count"]),
-        )
+        delivery = self._delivery_figures(ans.spoken, answer)
         question_id = question.id if question is not None else None
         if kind == "choice" and question is not None and question.options and option_letter(question.answer_option):
             return self._grade_choice(question, prepared, ans, delivery, hints_used)
@@ -477,8 +499,9 @@ class Grader:
             dimensions=dims,
         )
 
-    def _empty(self, question_id: str | None, prepared: _Prepared, delivery: Delivery, hints_used: int) -> Scorecard:
-        flags = [Flag("empty", "there is no answer to grade (no words in it)", 0.0)]
+    def _empty(self, question_id: str | None, prepared: _Prepared, delivery: Delivery, hints_used: int,
+               flag: Flag = EMPTY) -> Scorecard:
+        flags = [flag]
         self._hint_penalty(0.0, hints_used, flags)
         rows = [_Row(c, 0.0, Explained(0.0, NAMED), "", False) for c in prepared.concepts]
         matched, missed = self._split(rows)
@@ -518,7 +541,7 @@ class Grader:
                 flags.append(Flag("wrong_option", f"you chose {chosen.letter}; the answer is {right}", round(weight, 3)))
             missed.insert(0, Miss(right_label, question.reference.strip().split("\n")[0][:300], 1.0, f"option-{right.lower()}"))
         if not ans.words:
-            flags.insert(0, Flag("empty", "there is no answer to grade (no words in it)", 0.0))
+            flags.insert(0, EMPTY)
         score = self._hint_penalty(score, hints_used, flags)
         dims = Dimensions(round(named, 3), round(credited / named if named else 0.0, 3), said)
         return self._card(question.id, score, matched, missed, delivery, flags, prepared, follow_up, dims=dims)

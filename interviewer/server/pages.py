@@ -10,6 +10,8 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from markupsafe import Markup
 
 from interviewer import report
+from interviewer.dialogue.intents import default_rules
+from interviewer.dialogue.replies import command_list
 from interviewer.dialogue.state import DEFAULT_COUNT, LEVELS, MAX_COUNT
 from interviewer.server.app import backend
 
@@ -52,6 +54,7 @@ def chat_page() -> str:
     """Serve the chat page."""
     bank = backend(current_app).services.bank
     return render_template("index.html", topics=list(bank.topics()), levels=LEVELS,
+                           commands=[c for c in default_rules().listed if c.button], command_list=command_list(),
                            max_count=MAX_COUNT, default_count=DEFAULT_COUNT,
                            max_bytes=current_app.config["MAX_MESSAGE_BYTES"])
 
@@ -153,7 +156,7 @@ _MIMETYPES = {"json": "application/json", "md": "text/markdown", "html": "text/h
 
 def _report(record: Any) -> dict[str, Any]:
     b = backend(current_app)
-    return report.report_from_store(b.store, record, b.services.bank)
+    return report.report_from_store(b.store, record, b.services.bank, b.services.inventory.defined_at)
 
 
 def _charts(data: dict[str, Any]) -> dict[str, Markup]:

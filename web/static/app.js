@@ -102,6 +102,8 @@
       default: content = R.textBlock(reply.text);
     }
     var item = addItem("interviewer", reply.kind || "notice", content);
+    if (reply.kind === "summary") setFinished(true, reply.ended_by === "last");
+    else if (reply.kind === "question") setFinished(false, false);
     // While an answer is collected over several messages, offer the button that submits it.
     if (typeof reply.draft_words === "number") doneButton.hidden = false;
     else if (reply.kind === "feedback" || reply.kind === "question" || reply.kind === "summary") doneButton.hidden = true;
@@ -111,6 +113,23 @@
       if (reply.kind === "error" && reply.retry) restore(reply);
     }
     return item;
+  }
+
+  // After the summary the interview is over: the box and the commands rest, and a new interview needs no
+  // confirmation. An interview that ended with its last question can still retry that one (until End).
+  var finished = false;
+
+  function setFinished(done, canRetry) {
+    finished = done;
+    box.disabled = done;
+    box.placeholder = done ? "This interview is over — start a new one with “New interview”."
+                           : "Type your answer — Enter sends, Shift+Enter adds a line";
+    $("send").disabled = done;
+    composer.querySelectorAll(".toolbar button").forEach(function (b) {
+      b.disabled = done && !(canRetry && b.getAttribute("data-command") === "/retry");
+    });
+    if (done) newButton.classList.add("button-primary");
+    else newButton.classList.remove("button-primary");
   }
 
   function restore(reply) {
@@ -190,9 +209,11 @@
     box.focus();
   }
 
+  var WORD = /\d+(?:[.,]\d+)+|[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*/gu;
+
   function updateCounter() {
-    var text = box.value.trim();
-    var words = text ? text.split(/\s+/).length : 0;
+    // Words counted as the scorecard counts them (interviewer/text.py): "read-through" is two, "I'd" one.
+    var words = (box.value.match(WORD) || []).length;
     var seconds = Math.round(words * 60 / WORDS_PER_MINUTE);
     var size = byteLength(box.value);
     var note = words + (words === 1 ? " word" : " words") + " · ~" + R.duration(seconds) + " spoken";
@@ -280,7 +301,8 @@
   });
 
   newButton.addEventListener("click", function () {
-    if (session && !window.confirm("Start a new interview? This one stays in your history.")) return;
+    if (session && !finished && !window.confirm("Start a new interview? This one stays in your history.")) return;
+    setFinished(false, false);
     storage(TOKEN_KEY, null);
     session = null;
     ready = false;

@@ -165,14 +165,24 @@
         var delta = Number(reply.score) - Number(reply.previous.score);
         head.appendChild(el("p", {
           className: "small",
-          text: "Attempt " + reply.attempt + ": was " + Number(reply.previous.grade).toFixed(1) + " / 5 (" +
-            (delta >= 0 ? "+" : "") + Math.round(delta * 100) + " points of coverage)"
+          text: "Attempt " + reply.attempt + ": was " + Number(reply.previous.grade).toFixed(1) + " / 5 (score " +
+            Number(reply.previous.score).toFixed(2) + " → " + Number(reply.score).toFixed(2) + ", " +
+            (delta >= 0 ? "+" : "") + delta.toFixed(2) + ")"
         }));
       }
     }
+    // The bar and its words count the chips below: "2 of 5 key concepts covered (1 explained)".
+    var nMatched = (reply.matched || []).length;
+    var nTotal = nMatched + (reply.missed || []).length;
+    var nExplained = (reply.matched || []).filter(function (m) { return m.explained !== false; }).length;
     head.appendChild(el("div", { className: "coverage" }, [
-      coverageBar(reply.score, "Concepts covered"),
-      el("span", { className: "coverage-label", text: pct(reply.score) + " of the key concepts covered" })
+      coverageBar(nTotal ? nMatched / nTotal : 0, "Key concepts covered"),
+      el("span", {
+        className: "coverage-label",
+        text: nMatched + " of " + nTotal + " key concepts covered" +
+          (nMatched && nExplained < nMatched ? " (" + nExplained + " explained)" : "") +
+          " · score " + Number(reply.score).toFixed(2)
+      })
     ]));
     card.appendChild(head);
 
@@ -183,9 +193,10 @@
       }));
     }
 
-    var matched = reply.matched || [];
+    var matched = (reply.matched || []).filter(function (m) { return m.explained !== false; });
+    var named = (reply.matched || []).filter(function (m) { return m.explained === false; });
     if (matched.length) {
-      card.appendChild(el("h3", { text: "Covered" }));
+      card.appendChild(el("h3", { text: "Explained" }));
       card.appendChild(chipList(matched.map(function (m) {
         var parts = [el("span", { text: m.concept })];
         if (m.evidence && String(m.evidence).toLowerCase() !== String(m.concept).toLowerCase()) {
@@ -193,6 +204,11 @@
         }
         return parts;
       }), "chip-covered"));
+    }
+    if (named.length) {
+      card.appendChild(el("h3", { text: "Named only" }));
+      card.appendChild(el("p", { className: "small", text: "Named without saying what they do or why." }));
+      card.appendChild(chipList(named.map(function (m) { return [el("span", { text: m.concept })]; }), "chip-named"));
     }
 
     var missed = reply.missed || [];
