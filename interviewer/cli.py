@@ -21,9 +21,10 @@ from interviewer.errors import InputError, InterviewerError, StoreError
 from interviewer.dialogue import Config, State
 from interviewer.dialogue.state import DEFAULT_COUNT, MAX_COUNT
 from interviewer.grading import Grader, format_scorecard, grade_batch
+from interviewer.jsonl import BadLine, parse_line
 from interviewer.lexicon import Lexicon
 from interviewer.records import DIFFICULTIES, KINDS, Question
-from interviewer.report import EXPORT_FORMATS, export, report_from_store
+from interviewer.report import EXPORT_FORMATS, export, printable, report_from_store
 from interviewer.search import SearchIndex
 from interviewer.services import open_services
 from interviewer.store import Store
@@ -225,9 +226,9 @@ def _batch_line(index: SearchIndex, line: str, top: int) -> dict[str, Any]:
     qid = None
     try:
         try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise InputError(f"not a JSON object ({exc.msg} at column {exc.colno})") from exc
+            record = parse_line(line)
+        except BadLine as exc:
+            raise InputError(f"not a JSON object ({exc})") from exc
         if not isinstance(record, dict):
             raise InputError("not a JSON object")
         qid = record.get("id")
@@ -371,6 +372,7 @@ def chat_command(settings: Settings, seed: int | None, topic: str | None, diffic
     _ready(settings)
     store = _open_store(db_url or settings.db_url, required=resume is not None)
     services = open_services(settings)
+    topic = " ".join(printable(topic).split()) or None if topic is not None else None
     config = Config(topic=topic, difficulty=difficulty, count=count, mode="mock" if mock else "practice",
                     answer_mode="lines" if multiline else "auto",
                     seed=seed if seed is not None else secrets.randbelow(2**31))

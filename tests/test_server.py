@@ -126,6 +126,36 @@ def test_healthz_says_ready(client):
     assert response.get_json()["questions"] > 100
 
 
+def test_healthz_is_unhealthy_while_the_store_cannot_save_a_turn(client, db_path):
+    import subprocess
+
+    done = subprocess.run(["chattr", "+i", str(db_path)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"chattr +i does not work here ({done.stderr.strip()}); root on ext4/xfs/btrfs needed")
+    try:
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.get_json()["status"] == "unhealthy" and "is read-only" in response.get_json()["store"]
+    finally:
+        subprocess.run(["chattr", "-i", str(db_path)], check=True)
+    assert client.get("/healthz").status_code == 200
+
+
+def test_requests_for_a_host_name_not_allowed_are_refused(built_settings, db_path):
+    app = make_app(built_settings, db_path, ALLOWED_HOSTS="interviewer.example.com")
+    try:
+        browser = app.test_client()
+        for host in ("localhost", "127.0.0.1:5000", "interviewer.example.com", "INTERVIEWER.example.com:443"):
+            assert browser.get("/healthz", headers={"Host": host}).status_code == 200, host
+        # A DNS-rebinding page reaches 127.0.0.1 under its own name: pages and Socket.IO alike are refused.
+        for path in ("/", "/healthz", "/socket.io/?EIO=4&transport=polling"):
+            response = browser.get(path, headers={"Host": "attacker.example:5000"})
+            assert response.status_code == 400, path
+            assert "INTERVIEWER_ALLOWED_HOSTS" in response.get_data(as_text=True)
+    finally:
+        backend(app).store.close()
+
+
 # --------------------------------------------------------------------------- an interview
 
 
@@ -140,6 +170,13 @@ def test_start_with_a_topic_asks_the_first_question_at_once(sock):
     assert question["question"]["topic"] == "caching"
     assert question["question"]["difficulty"] == "medium"
     assert set(question["question"]["source"]) == {"doc", "heading", "line"}
+
+
+def test_a_topic_is_stored_and_shown_without_control_characters(app, sock):
+    session, replies = start(sock, topic="cach\x1b]0;owned\x07ing\x9b")
+    record = backend(app).store.session(session["session_id"])
+    assert record.topic == record.config["topic"] == "cach]0;owneding"
+    assert not any("\x1b" in r["text"] or "\x07" in r["text"] for r in replies)
 
 
 def test_start_without_a_topic_asks_for_one_first(sock):

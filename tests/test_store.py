@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import threading
 from dataclasses import asdict
@@ -441,10 +442,11 @@ def test_any_unicode_round_trips(store, message, reply_text, data):
     store.record_turn(record.id, message, [{"kind": "feedback", "text": reply_text, "question_id": message,
                                             "score": 0.5, "grade": 2.5, **data}], {"phase": "asking", "note": message})
     user, reply = store.transcript(record.id)
-    # Shown text can hold no NUL or lone surrogate; the exact message is always kept beside it.
+    # Shown text can hold no NUL, no lone surrogate and no control character a terminal would act
+    # on (ESC, BEL…); the exact message is always kept beside it.
     assert user.payload.get("original", user.text) == message
-    assert "\x00" not in user.text
-    if "\x00" not in message and all(not 0xD800 <= ord(c) <= 0xDFFF for c in message):
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", user.text + reply.text)
+    if not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]", message):
         assert user.text == message and user.payload == {}
     assert reply.payload == {"question_id": message, "score": 0.5, "grade": 2.5, **data}
     assert store.scorecards(record.id) == [ScorecardRow(2, user.text, 0.5, 2.5, reply.payload,

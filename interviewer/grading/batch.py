@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable, Iterator
 
 from interviewer.errors import GradingError
 from interviewer.grading.scoring import Grader, grade_to_dict
+from interviewer.jsonl import BadLine, parse_line
 
 # A line longer than this is refused rather than parsed: room for an answer of the grader's
 # MAX_ANSWER_CHARS and a reference as long.
@@ -30,9 +30,9 @@ def grade_batch(lines: Iterable[str], grader: Grader) -> Iterator[dict[str, Any]
             if len(line) > MAX_LINE_CHARS:
                 raise GradingError(f"line {number} is longer than {MAX_LINE_CHARS} characters")
             try:
-                item = json.loads(line)
-            except ValueError as exc:
-                raise GradingError(f"line {number} is not valid JSON ({exc.msg})") from exc
+                item = parse_line(line)
+            except BadLine as exc:
+                raise GradingError(f"line {number} is not valid JSON ({exc.reason})") from exc
             if not isinstance(item, dict):
                 raise GradingError(f"line {number} is not a JSON object")
             item_id = item.get("id")

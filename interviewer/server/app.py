@@ -11,6 +11,7 @@ from typing import Any
 import socketio as socketio_lib
 from flask import Flask
 from flask_socketio import SocketIO
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from interviewer.config import Settings, bundled, load_settings
 from interviewer.dialogue import Interviewer
@@ -56,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     # Host names (or addresses) the server answers to besides the loopback ones, as a list or
     # comma-separated text; "*" answers to any. None: env INTERVIEWER_ALLOWED_HOSTS.
     "ALLOWED_HOSTS": None,
+    # How many proxies (nginx…) stand in front and add X-Forwarded-For/-Proto: the client's address
+    # (for the per-address limits) is read from that header only then. 0: the socket's own peer.
+    "PROXIES": 0,
     "TESTING": False,
 }
 
@@ -63,7 +67,7 @@ DEFAULTS: dict[str, Any] = {
 # factory); an explicit `create_app({...})` value wins over the environment.
 FROM_ENVIRONMENT: dict[str, type] = {
     "RATE_LIMIT": float, "RATE_BURST": int, "START_RATE": float, "START_BURST": int, "ALL_START_RATE": float,
-    "ALL_START_BURST": int, "MAX_TURNS": int, "TRANSCRIPT_PAGE": int, "SESSION_IDLE_DAYS": float,
+    "ALL_START_BURST": int, "MAX_TURNS": int, "TRANSCRIPT_PAGE": int, "SESSION_IDLE_DAYS": float, "PROXIES": int,
 }
 
 
@@ -140,6 +144,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
+    if app.config["PROXIES"]:
+        # Trust exactly that many X-Forwarded-For entries: a client cannot pick its own address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])
     # Outermost, so Socket.IO's handshakes are checked as well as the pages.
     hosts = app.config["ALLOWED_HOSTS"]
     app.wsgi_app = AllowedHosts(app.wsgi_app, allowed_hosts(

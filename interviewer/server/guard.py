@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from interviewer.dialogue.state import LEVELS, MAX_COUNT
 from interviewer.errors import InputError
+from interviewer.report import printable
 
 # A topic is free text ("leader election"); anything longer than this is not a topic.
 MAX_TOPIC_CHARS = 80
@@ -19,9 +20,6 @@ MAX_TOKEN_CHARS = 128
 # JSON may carry half of a UTF-16 surrogate pair (an emoji cut in two by a client); Python keeps it
 # as a lone surrogate, which neither the engine nor the database can encode.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-# Control characters (C0 but tab and newlines, DEL, C1): ESC and BEL in a topic would reach every
-# terminal that prints it (`interviewer report`); they never belong in a topic.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 START_FIELDS = ("token", "topic", "difficulty", "count")
 MESSAGE_FIELDS = ("text",)
@@ -66,7 +64,8 @@ def check_start(payload: Any) -> StartRequest:
     if topic is not None:
         if not isinstance(topic, str):
             raise InputError(f"`topic` must be a string, not {_kind(topic)}.")
-        topic = " ".join(CONTROL.sub("", _LONE_SURROGATE.sub("\ufffd", topic)).split())
+        # ESC and BEL in a topic would reach every terminal that prints it (`interviewer report`).
+        topic = " ".join(printable(_LONE_SURROGATE.sub("\ufffd", topic)).split())
         if len(topic) > MAX_TOPIC_CHARS:
             raise InputError(f"`topic` is too long ({len(topic)} characters; at most {MAX_TOPIC_CHARS}).")
     difficulty = data.get("difficulty")

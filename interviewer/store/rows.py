@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import weakref
 from dataclasses import asdict, fields, is_dataclass
@@ -168,10 +169,15 @@ def _jsonable(value: Any) -> Any:
     return data if data is not value else str(value)
 
 
+# Control characters but tab and newlines (C0, DEL, C1): NUL no database column holds, and ESC,
+# BEL and the rest would act on the terminal of whoever prints the column (`interviewer report`,
+# `chat --resume`). The user's exact text stays in the turn's payload ("original").
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def clean(text: str) -> str:
-    """Return text a database column can hold: no NUL, no lone surrogates."""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
+    """Return text a database column can hold and a terminal can print: no control characters, no lone surrogates."""
+    text = _CONTROL.sub("", text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
