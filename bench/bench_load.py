@@ -11,6 +11,15 @@ and ends with /end. Measured: connect time (connect + `start` → first question
 latency (p50/p95/p99), errors (error replies, timeouts, dropped connections), and the server's
 resident memory at start / peak / end. Every run is bounded: a level that overruns --deadline counts
 the unfinished clients as errors. Budget (DESIGN.md): 200 clients, p95 under 150 ms, zero errors.
+
+    .venv/bin/python bench/bench_load.py --saturate --clients 10,25,50 --seconds 20
+    .venv/bin/python bench/bench_load.py --stall --clients 20 --seconds 30
+
+--saturate: clients with no think time (answer after answer, a new interview on the same topic
+after each summary), the per-connection rate limit lifted; messages answered per second, latency,
+and the server's CPU per message. Budget: at least 250 messages/s per process, p95 under 250 ms.
+--stall: ordinary clients' answer latency without and with one client sending 4 × 7.6 KB parts
+and "done" over and over (a 30 KB answer graded each time). Budget: their p95 under 100 ms.
 """
 
 from __future__ import annotations
@@ -164,8 +173,15 @@ class Drafter(Interview):
                 _, seconds = self._send("done", {"feedback"})
                 self.result.feedback.append(seconds)
                 time.sleep(self.PACE)
-                self._send("/skip", {"question", "summary", "notice"})
+                reply, _ = self._send("/skip", {"question", "summary", "notice"})
                 time.sleep(self.PACE)
+                with self.cond:
+                    ended = any(r["kind"] == "summary" for r in self.replies[-3:])
+                if ended:  # all 20 questions done: another interview, as the page's button starts it
+                    with self.cond:
+                        since = len(self.replies)
+                    self.sio.emit("start", {"topic": self.topic, "count": 20})
+                    self._wait_for({"question"}, since)
             self.result.done = True
         except Exception as exc:
             self.result.errors.append(f"{type(exc).__name__}: {exc}")

@@ -111,24 +111,15 @@ def decode(raw: bytes) -> tuple[str, str | None]:
     if b"\x00" in sniff or (sniff and control / len(sniff) > _MAX_CONTROL_SHARE):
         raise CorpusError("it looks like a binary file, not text")
     try:
-        return _printable(raw.decode("utf-8-sig")), None
+        return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         where = f"byte {exc.start}"
     for encoding in ("cp1252", "latin-1"):
         try:
-            return _printable(raw.decode(encoding)), f"not valid UTF-8 ({where}); read as {encoding}"
+            return raw.decode(encoding), f"not valid UTF-8 ({where}); read as {encoding}"
         except UnicodeDecodeError:
             continue
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
-
-
-# Control characters but tab, newline, carriage return and form feed: an ESC in a heading would
-# reach every terminal that prints a question, a concept label or a scorecard made from it.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-
-
-def _printable(text: str) -> str:
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
 def read_document(path: Path, root: Path | None = None,

@@ -325,7 +325,8 @@ def test_a_topic_given_to_chat_is_stored_without_control_characters(cli, tmp_pat
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
 
 
-def test_control_characters_in_a_corpus_never_reach_questions_or_labels(cli, tmp_path, small_corpus):
+def test_control_characters_in_a_corpus_never_reach_questions_or_passages(cli, tmp_path, small_corpus):
+    # text.repair (ftfy) drops them as the corpus is read; this keeps it so.
     (small_corpus / "bell.md").write_text(f"# Leader{ESCAPES} election\n\nWhat is a fencing{ESCAPES} token? "
                                           "Explain how a leader lease and a fencing token keep a deposed leader "
                                           "from writing.\n", encoding="utf-8")

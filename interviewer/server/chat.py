@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 Event = tuple[str, dict[str, Any]]
 
+# What a client that sends before `start` is told.
+START_FIRST = "Start an interview first: the page does this for you (a client sends `start`)."
 # What the user reads when something unexpected breaks; the traceback goes to the server log.
 GENERIC_ERROR = ("Sorry — something went wrong on my side and that message was not saved. "
                  "Your text is back in the answer box: send it again, or say /help.")
@@ -170,7 +172,7 @@ class Hub:
             return [_error(str(exc))]
         live = self._live.get(conn.session_id) if conn.session_id else None
         if live is None:
-            return [_error("Start an interview first: the page does this for you (a client sends `start`).")]
+            return [_error(START_FIRST)]
         with live.lock:
             if live.version >= self.limits.max_turns:
                 return [_error(f"This interview has reached {self.limits.max_turns:,} turns, the most one session "
@@ -200,7 +202,7 @@ class Hub:
         except InputError as exc:
             return [_error(str(exc))]
         if conn.session_id is None:
-            return [_error("Start an interview first: the page does this for you (a client sends `start`).")]
+            return [_error(START_FIRST)]
         try:
             turns, earlier = self.store.transcript_page(conn.session_id, before=before, limit=limit)
         except StoreError as exc:

@@ -79,13 +79,17 @@ def insert_turns(conn: Connection, session_id: str, first: int, rows: list[dict[
     """Insert turn rows numbered from `first`, and the scorecards the feedback ones carry."""
     if not rows:
         return
-    conn.execute(turns.insert(), [
+    conn.execute(_INSERT_TURNS, [
         {"session_id": session_id, "seq": first + i, "role": r["role"], "kind": r["kind"], "text": r["text"],
          "payload": r["payload"], "created_at": now} for i, r in enumerate(rows)])
     cards = [{"session_id": session_id, "seq": first + i, "payload": r["payload"], "created_at": now, **r["card"]}
              for i, r in enumerate(rows) if r["card"] is not None]
     if cards:
-        conn.execute(scorecards.insert(), cards)
+        conn.execute(_INSERT_CARDS, cards)
+
+
+# Built once: every turn runs them.
+_INSERT_TURNS, _INSERT_CARDS = turns.insert(), scorecards.insert()
 
 
 def session_record(row: Any) -> SessionRecord:
