@@ -126,6 +126,20 @@ def test_healthz_says_ready(client):
     assert response.get_json()["questions"] > 100
 
 
+def test_a_limit_from_the_environment_must_be_a_number(built_settings, db_path, monkeypatch):
+    from interviewer.errors import InterviewerError
+
+    monkeypatch.setenv("INTERVIEWER_MAX_TURNS", "lots")
+    with pytest.raises(InterviewerError, match="INTERVIEWER_MAX_TURNS='lots' is not a whole number"):
+        create_app({"DATA_DIR": built_settings.data_dir, "DB_URL": f"sqlite:///{db_path}"})
+    monkeypatch.setenv("INTERVIEWER_MAX_TURNS", "12")
+    app = make_app(built_settings, db_path)
+    try:
+        assert backend(app).hub.limits.max_turns == 12
+    finally:
+        backend(app).store.close()
+
+
 def test_healthz_is_unhealthy_while_the_store_cannot_save_a_turn(client, db_path):
     import subprocess
 

@@ -80,7 +80,8 @@ def _from_environment(environ: dict[str, str] | os._Environ) -> dict[str, Any]:
         try:
             out[name] = kind(raw.strip())
         except ValueError:
-            raise InterviewerError(f"INTERVIEWER_{name}={raw!r} is not a {'whole ' if kind is int else ''}number")
+            what = "whole number" if kind is int else "number"
+            raise InterviewerError(f"INTERVIEWER_{name}={raw!r} is not a {what}") from None
     return out
 
 

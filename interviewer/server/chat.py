@@ -49,8 +49,10 @@ class Limits:
     idle_days: float = 30.0  # a session untouched this long can no longer be resumed; 0: never
     start_rate: float = 1.0  # `start` events (new sessions and resumes) per second per client address…
     start_burst: int = 30  # …with bursts of this many
-    all_start_rate: float = 20.0  # `start` events per second over all clients of this process…
-    all_start_burst: int = 100  # …with bursts of this many
+    # `start` events per second over all clients of this process, with bursts: room for every
+    # client of a busy process to resume at once after a restart.
+    all_start_rate: float = 50.0
+    all_start_burst: int = 300
 
 
 @dataclass

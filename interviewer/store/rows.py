@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import weakref
 from dataclasses import asdict, fields, is_dataclass
@@ -13,6 +12,7 @@ from typing import Any, Mapping
 from sqlalchemy.engine import Connection
 
 from interviewer.dialogue.state import State
+from interviewer.report import printable
 from interviewer.store.records import SessionRecord
 from interviewer.store.schema import digest, scorecards, turns
 
@@ -173,15 +173,12 @@ def _jsonable(value: Any) -> Any:
     return data if data is not value else str(value)
 
 
-# Control characters but tab and newlines (C0, DEL, C1): NUL no database column holds, and ESC,
-# BEL and the rest would act on the terminal of whoever prints the column (`interviewer report`,
-# `chat --resume`). The user's exact text stays in the turn's payload ("original").
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
 def clean(text: str) -> str:
     """Return text a database column can hold and a terminal can print: no control characters, no lone surrogates."""
-    text = _CONTROL.sub("", text)
+    # NUL no database column holds; ESC, BEL and the other controls would act on the terminal of
+    # whoever prints the column (`interviewer report`, `chat --resume`). The user's exact text
+    # stays in the turn's payload ("original").
+    text = printable(text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
