@@ -11,6 +11,15 @@ and ends with /end. Measured: connect time (connect + `start` → first question
 latency (p50/p95/p99), errors (error replies, timeouts, dropped connections), and the server's
 resident memory at start / peak / end. Every run is bounded: a level that overruns --deadline counts
 the unfinished clients as errors. Budget (DESIGN.md): 200 clients, p95 under 150 ms, zero errors.
+
+    .venv/bin/python bench/bench_load.py --saturate --clients 10,25,50 --seconds 20
+    .venv/bin/python bench/bench_load.py --stall --clients 20 --seconds 30
+
+--saturate: clients with no think time (answer after answer, a new interview on the same topic
+after each summary), the per-connection rate limit lifted; messages answered per second, latency,
+and the server's CPU per message. Budget: at least 250 messages/s per process, p95 under 250 ms.
+--stall: ordinary clients' answer latency without and with one client sending 4 × 7.6 KB parts
+and "done" over and over (a 30 KB answer graded each time). Budget: their p95 under 100 ms.
 """
 
 from __future__ import annotations
@@ -164,8 +173,15 @@ class Drafter(Interview):
                 _, seconds = self._send("done", {"feedback"})
                 self.result.feedback.append(seconds)
                 time.sleep(self.PACE)
-                self._send("/skip", {"question", "summary", "notice"})
+                reply, _ = self._send("/skip", {"question", "summary", "notice"})
                 time.sleep(self.PACE)
+                with self.cond:
+                    ended = any(r["kind"] == "summary" for r in self.replies[-3:])
+                if ended:  # all 20 questions done: another interview, as the page's button starts it
+                    with self.cond:
+                        since = len(self.replies)
+                    self.sio.emit("start", {"topic": self.topic, "count": 20})
+                    self._wait_for({"question"}, since)
             self.result.done = True
         except Exception as exc:
             self.result.errors.append(f"{type(exc).__name__}: {exc}")
@@ -181,12 +197,33 @@ class Drafter(Interview):
 
 
 class Saturator(Interview):
-    """A client with no think time: answer, next, answer… for `seconds`; counts every message acked."""
+    """A client with no think time: answer after answer for `seconds`, a new interview after each summary.
+
+    Counts the messages answered (every reply to them was not an error) and the refused ones apart:
+    a refusal ("faster than I can take them") costs the server almost nothing and is not throughput.
+    """
 
     def __init__(self, *args, seconds: float = 20.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.seconds = seconds
         self.messages = 0
+        self.refused = 0
+
+    def _call(self, event: str, payload: dict) -> None:
+        with self.cond:
+            since = len(self.replies)
+        t0 = time.perf_counter()
+        self.sio.call(event, payload, timeout=REPLY_TIMEOUT)
+        seconds = time.perf_counter() - t0
+        with self.cond:
+            got = self.replies[since:]
+        if any(r["kind"] == "error" for r in got):
+            self.refused += 1
+            if len(self.result.errors) < 3:
+                self.result.errors.append(next(r["text"][:80] for r in got if r["kind"] == "error"))
+        else:
+            self.messages += 1
+            self.result.feedback.append(seconds)
 
     def run(self) -> Result:
         try:
@@ -195,16 +232,11 @@ class Saturator(Interview):
             self._wait_for({"question"}, 0)
             end = time.monotonic() + self.seconds
             while time.monotonic() < end:
-                t0 = time.perf_counter()
-                self.sio.call("message", {"text": ANSWER}, timeout=REPLY_TIMEOUT)
-                self.result.feedback.append(time.perf_counter() - t0)
-                self.messages += 1
+                self._call("message", {"text": ANSWER})
                 with self.cond:
                     last = self.replies[-1]["kind"] if self.replies else ""
-                if last == "summary":
-                    self.sio.call("message", {"text": "new"}, timeout=REPLY_TIMEOUT)
-                    self.sio.call("message", {"text": "surprise me"}, timeout=REPLY_TIMEOUT)
-                    self.messages += 2
+                if last == "summary":  # the interview is over: a new one on the same topic, from the page's button
+                    self._call("start", {"topic": self.topic, "count": 20})
             self.result.done = True
         except Exception as exc:
             self.result.errors.append(f"{type(exc).__name__}: {exc}")
@@ -216,14 +248,24 @@ class Saturator(Interview):
         return self.result
 
 
+# Every bench client connects from 127.0.0.1: the per-address limit on starting sessions would
+# refuse all but the first few of them (it is meant for one person, or one office behind a NAT).
+LOAD_ENV = {"INTERVIEWER_START_RATE": "1000", "INTERVIEWER_START_BURST": "1000",
+            "INTERVIEWER_ALL_START_RATE": "1000", "INTERVIEWER_ALL_START_BURST": "1000"}
+# A saturation client sends without pause: past the per-connection limit (5 messages a second)
+# it would measure the limiter's refusals, not the server's work.
+SATURATE_ENV = {**LOAD_ENV, "INTERVIEWER_RATE_LIMIT": "100000", "INTERVIEWER_RATE_BURST": "100000"}
+
+
 class Server:
     """`interviewer serve` in a subprocess, with its memory sampled."""
 
-    def __init__(self, data_dir: Path, db: Path, log: Path):
+    def __init__(self, data_dir: Path, db: Path, log: Path, env: dict[str, str] | None = None):
         cmd = [sys.executable, "-m", "interviewer", "--data-dir", str(data_dir), "serve", "--port", "0",
                "--db", f"sqlite:///{db}"]
         with open(log, "ab") as err:
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT)
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT,
+                                         env={**os.environ, **(LOAD_ENV if env is None else env)})
         line = self.proc.stdout.readline()
         match = re.match(r"Serving on (http://\S+)", line)
         if not match:
@@ -330,6 +372,8 @@ def run_saturation(server: Server, clients: int, seconds: float, seed: int) -> d
     """Run `clients` clients with no think time for `seconds`; return messages/s and latency."""
     rng = random.Random(seed)
     cpu0 = server.cpu()
+    me = psutil.Process()
+    own0 = sum(me.cpu_times()[:2])
     sats = [Saturator(server.url, TOPICS[i % len(TOPICS)], 20, 0.0, random.Random(rng.random()), seconds=seconds)
             for i in range(clients)]
     threads = [threading.Thread(target=s.run, daemon=True) for s in sats]
@@ -342,8 +386,9 @@ def run_saturation(server: Server, clients: int, seconds: float, seed: int) -> d
     lat = [x for s in sats for x in s.result.feedback]
     errors = [e for s in sats for e in s.result.errors]
     return {"clients": clients, "messages": sum(s.messages for s in sats), "rate": sum(s.messages for s in sats) / wall,
+            "refused": sum(s.refused for s in sats),
             "p50": pct(lat, 50), "p95": pct(lat, 95), "errors": len(errors), "error_samples": errors[:3],
-            "server_cpu": server.cpu() - cpu0, "wall": wall}
+            "server_cpu": server.cpu() - cpu0, "client_cpu": sum(me.cpu_times()[:2]) - own0, "wall": wall}
 
 
 def main() -> None:
@@ -436,16 +481,18 @@ def special_runs(args: argparse.Namespace) -> None:
         if args.saturate:
             counts = levels if args.clients != "1,50,200" else [10, 50]
             print(f"\nSaturation: clients with no think time, {args.seconds:g} s each, one server process\n")
-            print("| clients | messages | messages/s | p50 / p95 (ms) | errors | server CPU (s) |")
-            print("|---:|---:|---:|---:|---:|---:|")
+            print("| clients | messages answered | messages/s | p50 / p95 (ms) | refused | server CPU (s) "
+                  "| server CPU per message (ms) | clients' CPU (s) |")
+            print("|---:|---:|---:|---:|---:|---:|---:|---:|")
             for n in counts:
-                server = Server(data_dir, tmp_path / f"sat-{n}.db", tmp_path / "server.log")
+                server = Server(data_dir, tmp_path / f"sat-{n}.db", tmp_path / "server.log", env=SATURATE_ENV)
                 try:
                     r = run_saturation(server, n, args.seconds, args.seed)
                 finally:
                     server.stop()
                 print(f"| {r['clients']} | {r['messages']} | {r['rate']:.1f} | {r['p50']:.1f} / {r['p95']:.1f} | "
-                      f"{r['errors']} | {r['server_cpu']:.1f} |", flush=True)
+                      f"{r['refused']} | {r['server_cpu']:.1f} | {1000 * r['server_cpu'] / max(1, r['messages']):.2f} | "
+                      f"{r['client_cpu']:.1f} |", flush=True)
                 for e in r["error_samples"]:
                     print(f"  error: {e}")
 

@@ -178,7 +178,7 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
         raise _unwritable(data, exc) from exc
     try:
         report("reading corpus")
-        corpus = load_corpus(settings.corpus_dir)
+        corpus = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes)
         problems = tuple(corpus.problems)
         fingerprint = corpus_fingerprint(settings.corpus_dir)
         report("extracting questions")

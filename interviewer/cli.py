@@ -23,9 +23,10 @@ from interviewer.errors import InputError, InterviewerError, StoreError
 from interviewer.dialogue import Config, State
 from interviewer.dialogue.state import DEFAULT_COUNT, MAX_COUNT
 from interviewer.grading import Grader, format_scorecard, grade_batch
+from interviewer.jsonl import BadLine, parse_line
 from interviewer.lexicon import Lexicon
 from interviewer.records import DIFFICULTIES, KINDS, Question, Scorecard
-from interviewer.report import EXPORT_FORMATS, export, report_from_store
+from interviewer.report import EXPORT_FORMATS, export, printable, report_from_store
 from interviewer.rubric import RUBRIC_KINDS, Rubric, format_rubric, rubric_for
 from interviewer.search import SearchIndex
 from interviewer.services import open_services
@@ -229,9 +230,9 @@ def _batch_line(index: SearchIndex, line: str, top: int) -> dict[str, Any]:
     qid = None
     try:
         try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise InputError(f"not a JSON object ({exc.msg} at column {exc.colno})") from exc
+            record = parse_line(line)
+        except BadLine as exc:
+            raise InputError(f"not a JSON object ({exc})") from exc
         if not isinstance(record, dict):
             raise InputError("not a JSON object")
         qid = record.get("id")
@@ -484,6 +485,7 @@ def chat_command(settings: Settings, seed: int | None, topic: str | None, diffic
     _ready(settings)
     store = _open_store(db_url or settings.db_url, required=resume is not None)
     services = open_services(settings)
+    topic = " ".join(printable(topic).split()) or None if topic is not None else None
     config = Config(topic=topic, difficulty=difficulty, count=count, mode="mock" if mock else "practice",
                     answer_mode="lines" if multiline else "auto",
                     seed=seed if seed is not None else secrets.randbelow(2**31))
@@ -551,6 +553,18 @@ def report_command(settings: Settings, session_id: str, fmt: str, output: str | 
 # --------------------------------------------------------------------------- serve
 
 
+def _header_timeout() -> float | None:
+    """Seconds a client has to send its request headers (INTERVIEWER_HEADER_TIMEOUT; 0 = no limit)."""
+    from interviewer.server.http import HEADER_TIMEOUT
+
+    raw = os.environ.get("INTERVIEWER_HEADER_TIMEOUT", "").strip()
+    try:
+        seconds = float(raw) if raw else HEADER_TIMEOUT
+    except ValueError:
+        raise InputError(f"INTERVIEWER_HEADER_TIMEOUT={raw!r} is not a number of seconds") from None
+    return seconds if seconds > 0 else None
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (0.0.0.0 opens it to the network: put a proxy with HTTPS in front).")
@@ -578,6 +592,7 @@ def serve_command(settings: Settings, host: str, port: int, db_url: str | None, 
     from werkzeug.serving import make_server
 
     from interviewer.server import create_app
+    from interviewer.server.http import RequestHandler
 
     try:
         # Bind first: a busy port is our `Error: …` before any work (werkzeug would print its own
@@ -591,13 +606,23 @@ def serve_command(settings: Settings, host: str, port: int, db_url: str | None, 
                          + ("; another program uses that port: stop it or pick another --port" if busy else "")) from exc
     with listener:
         _ready(settings)
+        # The address bound is a host name the server answers to, besides the loopback ones and
+        # INTERVIEWER_ALLOWED_HOSTS (a wildcard bind names no host: set the variable).
+        hosts = [h for h in os.environ.get("INTERVIEWER_ALLOWED_HOSTS", "").split(",") if h.strip()]
+        if host not in ("0.0.0.0", "::", ""):
+            hosts.append(host)
         app = create_app({"DATA_DIR": settings.data_dir, "CORPUS_DIR": settings.corpus_dir,
                           "DB_URL": db_url or settings.db_url,
-                          "MESSAGE_QUEUE": message_queue or settings.message_queue, "SEED": seed})
+                          "MESSAGE_QUEUE": message_queue or settings.message_queue, "SEED": seed,
+                          "ALLOWED_HOSTS": hosts})
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-        server = make_server(host, port, app, threaded=True, fd=listener.fileno())
+        handler = type("Handler", (RequestHandler,), {"header_timeout": _header_timeout()})
+        server = make_server(host, port, app, threaded=True, fd=listener.fileno(), request_handler=handler)
     shown = f"[{host}]" if ":" in host else host
+    if host in ("0.0.0.0", "::") and not os.environ.get("INTERVIEWER_ALLOWED_HOSTS"):
+        _warn("listening on every interface, but answering only to localhost until INTERVIEWER_ALLOWED_HOSTS "
+              "names this server as its users reach it (e.g. interviewer.example.com or 192.168.1.5)")
     click.echo(f"Serving on http://{shown}:{server.port}", nl=True)
     sys.stdout.flush()
     try:

@@ -9,6 +9,10 @@ from typing import Mapping
 
 _PACKAGE = Path(__file__).resolve().parent
 
+# A corpus file larger than this is skipped with a warning (env INTERVIEWER_MAX_FILE_MB): the
+# bundled documents are under 150 KB each, and one 50 MB file would take minutes and gigabytes.
+MAX_FILE_MB = 8.0
+
 
 def bundled(name: str) -> Path:
     """Return the path of a directory shipped with the package (`web` or `corpus`)."""
@@ -25,6 +29,7 @@ class Settings:
     corpus_dir: Path
     db_url: str
     message_queue: str | None = None
+    max_file_bytes: int = int(MAX_FILE_MB * 2**20)  # corpus files past this are skipped, with a warning
 
     @property
     def index_dir(self) -> Path:
@@ -68,4 +73,20 @@ def load_settings(
     corpus = Path(corpus_dir or env.get("INTERVIEWER_CORPUS") or bundled("corpus")).expanduser()
     db = db_url or env.get("INTERVIEWER_DB") or f"sqlite:///{data.resolve() / 'interviewer.db'}"
     queue = message_queue or env.get("INTERVIEWER_MESSAGE_QUEUE") or None
-    return Settings(data_dir=data, corpus_dir=corpus, db_url=db, message_queue=queue)
+    return Settings(data_dir=data, corpus_dir=corpus, db_url=db, message_queue=queue,
+                    max_file_bytes=_megabytes(env.get("INTERVIEWER_MAX_FILE_MB"), MAX_FILE_MB))
+
+
+def _megabytes(raw: str | None, default: float) -> int:
+    """Return a size given in MB (INTERVIEWER_MAX_FILE_MB) in bytes; a bad value is an error that says so."""
+    from interviewer.errors import InputError
+
+    if raw is None or not raw.strip():
+        return int(default * 2**20)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise InputError(f"INTERVIEWER_MAX_FILE_MB={raw!r} is not a size in megabytes (e.g. 8 or 0.5)")
+    return int(value * 2**20)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import bisect
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from interviewer import markdown
+from interviewer.config import MAX_FILE_MB
 from interviewer.errors import CorpusError
 from interviewer.markdown import clean_heading, strip_inline_markdown
 from interviewer.records import Document, Section
@@ -34,23 +37,52 @@ class Corpus:
     problems: tuple[str, ...]
 
 
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+            (stat.S_ISBLK, "a device"))
+
+
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """List the readable document files of a corpus directory, sorted by name."""
+    """List the document files of a corpus directory, sorted by name."""
+    # Entries named like documents but not readable as one (a broken link, a directory called
+    # notes.md) are listed too, so that they are reported rather than silently passed over. Named
+    # pipes, sockets and devices are not: opening one may block forever (`special_files` has them).
+    return [p for p in _named_like_documents(corpus_dir) if special_kind(p) is None]
+
+
+def special_files(corpus_dir: Path) -> list[tuple[Path, str]]:
+    """List the entries named like documents that are pipes, sockets or devices, with what each is."""
+    return [(p, kind) for p in _named_like_documents(corpus_dir) if (kind := special_kind(p)) is not None]
+
+
+def special_kind(path: Path) -> str | None:
+    """Say what a path is when it is no regular file or directory but a pipe, socket or device (stat never blocks)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # a broken link: reported when it is read
+    return next((what for test, what in _SPECIAL if test(mode)), None)
+
+
+def _named_like_documents(corpus_dir: Path) -> list[Path]:
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus directory {corpus_dir} does not exist (set --corpus or INTERVIEWER_CORPUS)")
-    # Entries named like documents but not readable as one (a broken link, a directory called
-    # notes.md) are listed too, so that they are reported rather than silently passed over.
     return sorted(p for p in corpus_dir.rglob("*") if p.suffix.lower() in SUFFIXES)
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
-    """Read every document of a corpus directory; skip (and report) the ones that cannot be read."""
+def load_corpus(corpus_dir: Path, max_file_bytes: int = int(MAX_FILE_MB * 2**20)) -> Corpus:
+    """Read every document of a corpus directory; skip (and report) the ones that cannot be read.
+
+    max_file_bytes: a larger file is skipped with a warning (Settings.max_file_bytes, env
+    INTERVIEWER_MAX_FILE_MB).
+    """
     files = corpus_files(corpus_dir)
     documents, problems = [], []
+    for path, kind in special_files(corpus_dir):
+        problems.append(f"skipped {path.name}: it is {kind}, not a file")
     for path in files:
         try:
-            doc, warning = read_document(path, root=Path(corpus_dir))
+            doc, warning = read_document(path, root=Path(corpus_dir), max_bytes=max_file_bytes)
         except CorpusError as exc:
             problems.append(f"skipped {path.name}: {exc}")
             continue
@@ -62,6 +94,8 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         documents.append(doc)
     if not documents:
         found = f"{len(files)} file(s), none usable" if files else "no .md, .markdown or .txt files"
+        if problems and not files:
+            found += f" ({'; '.join(problems)})"
         raise CorpusError(f"corpus directory {corpus_dir} has {found}")
     return Corpus(tuple(documents), tuple(problems))
 
@@ -84,20 +118,34 @@ def decode(raw: bytes) -> tuple[str, str | None]:
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
 
-def read_document(path: Path, root: Path | None = None) -> tuple[Document, str | None]:
-    """Read one file into a Document; return it with a decoding warning, if any."""
+def read_document(path: Path, root: Path | None = None,
+                  max_bytes: int = int(MAX_FILE_MB * 2**20)) -> tuple[Document, str | None]:
+    """Read one file (of at most `max_bytes`) into a Document; return it with a decoding warning, if any."""
     path = Path(path)
     if path.is_symlink() and not path.exists():
         raise CorpusError("it is a broken link")
     if path.is_dir():
         raise CorpusError("it is a directory")
+    kind = special_kind(path)
+    if kind is not None:
+        raise CorpusError(f"it is {kind}, not a file")
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            # Read one byte past the cap, so a file that grew since it was listed is caught too.
+            raw = f.read(max_bytes + 1)
     except OSError as exc:
         raise CorpusError(f"cannot read it ({exc.strerror or exc})") from exc
+    if len(raw) > max_bytes:
+        size = os.stat(path).st_size
+        raise CorpusError(f"it is {_mb(size)}, over the {_mb(max_bytes)} a corpus file may hold "
+                          "(INTERVIEWER_MAX_FILE_MB sets the limit)")
     text, warning = decode(raw)
     doc_id = Path(path).stem
     return parse_document(doc_id, repair(text), str(path)), warning
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 1024:.0f} KB"
 
 
 def parse_document(doc_id: str, text: str, path: str = "") -> Document:

@@ -25,6 +25,22 @@ COLOURS = {"strong": "#1b6e3a", "fair": "#8a5a00", "weak": "#b3261e", "none": "#
            "grid": "#dadce0", "text": "#202124", "line": "#1a57b0"}
 
 
+# Control characters a terminal acts on (ESC starts escape sequences, BEL rings): C0 but tab and
+# newlines, DEL and C1. Every text a report prints goes without them, whatever the store holds.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def printable(value: Any) -> Any:
+    """Return text (or the texts in lists and dicts) without control characters; anything else as it is."""
+    if isinstance(value, str):
+        return CONTROL.sub("", value)
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable(v) for v in value]
+    return value
+
+
 # --------------------------------------------------------------------------- the report as data
 
 
@@ -33,7 +49,8 @@ EXPORT_FORMATS = ("md", "json", "html")
 
 def report_from_store(store: Any, record: Any, bank: Any = None, defined_at: DefinedAt | None = None) -> dict[str, Any]:
     """Return the report of a stored session: its transcript and scorecards read from the store."""
-    return session_report(record, store.transcript(record.id), store.scorecards(record.id), bank, defined_at)
+    return printable(session_report(record, store.transcript(record.id), store.scorecards(record.id), bank,
+                                    defined_at))
 
 
 def export(report: dict[str, Any], fmt: str) -> str:
@@ -90,9 +107,9 @@ def session_report(record: Any, turns: Sequence[Any], scorecards: Sequence[Any],
 def history_row(record: Any) -> dict[str, Any]:
     """Return one line of the history page for a session record."""
     created = _iso(record.created_at)
-    return {"id": record.id, "created_at": created, "date": created[:16].replace("T", " "),
-            "topic": record.topic or "not chosen yet", "answered": record.answered,
-            "average_grade": record.average_grade, "phase": record.phase}
+    return printable({"id": record.id, "created_at": created, "date": created[:16].replace("T", " "),
+                      "topic": record.topic or "not chosen yet", "answered": record.answered,
+                      "average_grade": record.average_grade, "phase": record.phase})
 
 
 def _questions_seen(turns: Sequence[Any]) -> dict[str, dict[str, Any]]:

@@ -26,7 +26,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_load import REPLY_TIMEOUT, Interview  # noqa: E402  (the load bench's client, reused)
+from bench_load import LOAD_ENV, REPLY_TIMEOUT, Interview  # noqa: E402  (the load bench's client, reused)
 
 # Seconds a server may take to print "Serving on" (it builds the index first when it must: ~3 s).
 START_TIMEOUT = 45.0
@@ -58,9 +58,14 @@ class Server:
 
     def __init__(self, data_dir: Path, db_url: str, *, port: int = 0, queue: str | None = None,
                  channel: str | None = None, seed: int | None = 7, corpus: Path | None = None,
-                 log: Path | None = None):
-        """Describe the server; `start()` runs it. `log`: where its stderr goes (default beside data_dir)."""
+                 log: Path | None = None, env: dict[str, str] | None = None):
+        """Describe the server; `start()` runs it. `log`: where its stderr goes (default beside data_dir).
+
+        env: INTERVIEWER_* settings for it; by default every client may start as many sessions as it
+        likes (all tests connect from 127.0.0.1, one address), as in the load bench.
+        """
         self.data_dir, self.db_url, self.port = Path(data_dir), db_url, port
+        self.env = dict(LOAD_ENV if env is None else env)
         self.queue, self.channel, self.seed, self.corpus = queue, channel, seed, corpus
         self.log = Path(log) if log else self.data_dir.parent / f"{self.data_dir.name}-serve.log"
         self.proc: subprocess.Popen | None = None
@@ -80,6 +85,7 @@ class Server:
     def environ(self) -> dict[str, str]:
         """The server's environment: this one's, without any INTERVIEWER_* setting of the caller's."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")}
+        env.update(self.env)
         if self.channel:
             env["INTERVIEWER_MESSAGE_CHANNEL"] = self.channel
         return env

@@ -171,6 +171,9 @@ def test_a_newcomer_answers_sees_feedback_and_exports_the_scorecard(page, server
     assert "Session summary" in summary.inner_text()
     shots("summary")
 
+    token = page.evaluate("window.localStorage.getItem('interviewer.token')")
+    links = summary.locator("a").evaluate_all("(as) => as.map((a) => a.href)")
+    assert links and all("key=" in href and token not in href for href in links), "read-only links only"
     summary.get_by_role("link", name="Open the full scorecard").click()
     page.get_by_role("heading", name=re.compile("Scorecard — caching")).wait_for()
     assert "token=" not in page.url, "the token does not stay in the address bar"
@@ -247,6 +250,29 @@ def test_a_reload_replays_the_conversation_and_carries_on(page, server, shots):
     page.locator(".question-card").nth(2).wait_for()
     assert "Question 2 of 3" in page.locator(".question-card").nth(2).inner_text()
     assert page.problems == []
+
+
+def test_a_long_conversation_resumes_with_its_latest_turns_and_earlier_ones_on_request(page, built_settings,
+                                                                                        tmp_path, monkeypatch):
+    monkeypatch.setenv("INTERVIEWER_TRANSCRIPT_PAGE", "4")  # the server sends 4 turns at a time
+    proc, url = start_server(built_settings, tmp_path / "long.db", tmp_path / "server.log")
+    try:
+        begin(page, url, count=3)
+        for i in range(3):
+            send(page, f"/lookup cache stampede {i}")
+            page.locator(".msg-lookup").nth(i).wait_for()
+        page.reload()
+        page.get_by_text("Welcome back").wait_for()
+        assert page.locator(".msg-user").count() == 2  # the latest 4 turns: two look-ups and their answers
+        more = page.get_by_role("button", name=re.compile("Show earlier turns"))
+        while more.count():
+            more.click()
+            page.wait_for_function("() => !document.querySelector('.msg-earlier button[disabled]')")
+        users = page.locator(".msg-user").all_inner_texts()
+        assert [u.rsplit("/lookup", 1)[-1].strip() for u in users] == [f"cache stampede {i}" for i in range(3)]
+        assert page.locator(".question-card").count() == 1 and page.problems == []
+    finally:
+        stop(proc)
 
 
 def test_the_page_reconnects_and_resumes_after_a_server_restart(browser, built_settings, tmp_path):

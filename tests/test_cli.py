@@ -45,6 +45,38 @@ def test_build_index_prints_one_summary_line_and_warnings_on_stderr(cli, tmp_pat
     assert result.stderr == "Warning: skipped photo.md: it looks like a binary file, not text\n"
 
 
+def test_build_index_skips_pipes_and_sockets_named_like_documents_with_a_warning(tmp_path, small_corpus):
+    import os
+    import socket
+
+    os.mkfifo(small_corpus / "notes.md")  # opening it would wait forever for a writer
+    with socket.socket(socket.AF_UNIX) as unix:
+        unix.bind(str(small_corpus / "live.txt"))
+        done = subprocess.run([sys.executable, "-m", "interviewer", "--data-dir", str(tmp_path / "data"),
+                               "--corpus", str(small_corpus), "build-index"],
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("indexed 1 documents")
+    assert done.stderr.splitlines() == ["Warning: skipped live.txt: it is a socket, not a file",
+                                        "Warning: skipped notes.md: it is a named pipe (FIFO), not a file"]
+
+
+def test_build_index_skips_a_file_over_the_size_cap_with_a_warning(cli_runner, tmp_path, small_corpus,
+                                                                     built_settings):
+    (small_corpus / "huge.md").write_text("# Huge\n\n" + "A leader sends heartbeats. " * 4000)  # ~105 KB
+    args = ["--data-dir", str(tmp_path / "data"), "--corpus", str(small_corpus), "build-index"]
+    result = cli_runner.invoke(main, args, env={"INTERVIEWER_MAX_FILE_MB": "0.05"})
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("indexed 1 documents")
+    assert result.stderr == ("Warning: skipped huge.md: it is 105 KB, over the 51 KB a corpus file may hold "
+                             "(INTERVIEWER_MAX_FILE_MB sets the limit)\n")
+    bad = cli_runner.invoke(main, args, env={"INTERVIEWER_MAX_FILE_MB": "lots"})
+    assert bad.exit_code == 1 and "INTERVIEWER_MAX_FILE_MB='lots' is not a size in megabytes" in bad.stderr
+    # The default cap (8 MB) takes it.
+    result = cli_runner.invoke(main, args, env={"INTERVIEWER_MAX_FILE_MB": None})
+    assert result.exit_code == 0 and result.stdout.startswith("indexed 2 documents") and result.stderr == ""
+
+
 def test_build_index_if_missing_only_builds_when_needed(cli, tmp_path, small_corpus):
     first = cli("build-index", "--if-missing", data_dir=tmp_path / "data", corpus=small_corpus)
     assert first.exit_code == 0 and first.stdout.startswith("indexed 1 documents")
@@ -150,6 +182,37 @@ def test_search_batch_keeps_order_and_survives_bad_lines(cli):
     assert out[5]["suggestion"] == "consistent hashing" and out[5]["hits"]
 
 
+HOSTILE_LINES = [
+    ('{"id": "n", "query": ' + "9" * 5000 + "}", "a number in it has more digits than can be read"),
+    ("[" * 100_000 + "]" * 100_000, "it is nested too deeply to read"),
+]
+
+
+@pytest.mark.parametrize("command", ["search", "grade"])
+def test_a_batch_line_no_reader_should_take_is_its_own_error_and_the_batch_goes_on(cli, command):
+    def good(i: int) -> str:
+        if command == "search":
+            return json.dumps({"id": i, "query": "saga"})
+        return json.dumps({"id": i, "reference": "A relay polls the outbox table and publishes to Kafka.",
+                           "answer": "a relay reads the outbox and publishes"})
+
+    lines = [good(0)]
+    for hostile, _ in HOSTILE_LINES:
+        lines += [hostile, good(len(lines))]
+    # A UTF-8 byte-order mark on a line (files joined with cat) is read past, not an error.
+    lines += ["\ufeff" + good(len(lines))]
+    result = cli(command, "--batch", "-", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == len(lines)
+    assert [o["id"] for o in out] == [0, None, 1, None, 3, 5]
+    for o in (out[1], out[3]):
+        assert o["id"] is None and "error" in o
+    for o, (_, says) in zip((out[1], out[3]), HOSTILE_LINES):
+        assert says in o["error"]
+    assert all("error" not in o for o in (out[0], out[2], out[4], out[5]))
+
+
 def test_search_batch_from_a_file(cli, tmp_path):
     path = tmp_path / "queries.jsonl"
     path.write_text('{"id": "x", "query": "CDC"}\n{"id": "y", "query": "split brain"}\n')
@@ -221,3 +284,56 @@ def test_questions_bad_kind_and_empty_topic(cli):
     empty_topic = cli("questions", "--topic", "the")
     assert empty_topic.exit_code == 1
     assert empty_topic.stderr == "Error: the topic 'the' has no searchable words; name one, e.g. 'caching'\n"
+
+
+# --------------------------------------------------------------------------- control characters
+
+ESCAPES = "\x1b]0;owned\x07\x1b[2J"  # set the terminal's title, ring, clear the screen
+
+
+def test_report_prints_no_control_characters_whatever_the_store_holds(cli, tmp_path):
+    from interviewer.dialogue import Config, State
+    from interviewer.dialogue.state import Attempt, Result
+    from interviewer.records import Scorecard
+    from interviewer.store import Store
+
+    card = {"score": 0.5, "grade": 2.5, "matched": [{"concept": f"leader{ESCAPES} election", "evidence": "x"}],
+            "missed": [{"concept": f"fencing{ESCAPES}", "reference": f"a token{ESCAPES}"}], "delivery": {"words": 3}}
+    # A state as an older interviewer (or a hand-edited database) may have saved it.
+    state = State(config=Config(topic=f"cach{ESCAPES}ing"), phase="ended", asked=("q1",),
+                  results=(Result("q1", 1, attempts=(Attempt(f"my{ESCAPES} answer", Scorecard.from_dict(card)),)),))
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    with Store.open(db) as store:
+        record = store.create_session({}, state.to_dict(), [{"kind": "notice", "text": f"hi{ESCAPES}"}])
+    for fmt in ("md", "json", "html"):
+        result = cli("report", record.id, "--db", db, "--format", fmt)
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout, fmt
+        assert "owned" in result.stdout, "the text around the escapes is kept"
+
+
+def test_a_topic_given_to_chat_is_stored_without_control_characters(cli, tmp_path):
+    from interviewer.store import Store
+
+    db = tmp_path / "s.db"
+    result = cli("chat", "--db", f"sqlite:///{db}", "--seed", "1", "--topic", f"cach{ESCAPES}ing", "--count", "1",
+                 input="/end\n")
+    assert result.exit_code == 0, result.output
+    session_id = result.stderr.split("Saved as session ")[1].split(";")[0]
+    with Store.open(f"sqlite:///{db}") as store:
+        record = store.session(session_id)
+    assert record.topic == "cach]0;owned[2Jing" and record.config["topic"] == record.topic
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
+def test_control_characters_in_a_corpus_never_reach_questions_or_passages(cli, tmp_path, small_corpus):
+    # text.repair (ftfy) drops them as the corpus is read; this keeps it so.
+    (small_corpus / "bell.md").write_text(f"# Leader{ESCAPES} election\n\nWhat is a fencing{ESCAPES} token? "
+                                          "Explain how a leader lease and a fencing token keep a deposed leader "
+                                          "from writing.\n", encoding="utf-8")
+    data = tmp_path / "data"
+    assert cli("build-index", data_dir=data, corpus=small_corpus).exit_code == 0
+    for args in (["questions", "--json"], ["search", "fencing token", "--json"]):
+        result = cli(*args, data_dir=data, corpus=small_corpus)
+        assert result.exit_code == 0, args
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout, args

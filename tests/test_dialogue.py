@@ -10,8 +10,6 @@ import pytest
 
 from interviewer.dialogue import ACTION_PHASES, PHASES, REPLY_KINDS, TRANSITIONS, Config, Interviewer, State, action_for
 from interviewer.dialogue.machine import MAX_DRAFT_BYTES, MAX_MESSAGE_BYTES
-from interviewer.grading import Grader
-from interviewer.lexicon import Lexicon
 
 INTENTS = sorted({i for _, i, _ in TRANSITIONS if i != "*"} | {"answer", "unsure", "empty", "noise"})
 

@@ -7,6 +7,7 @@ the processes: an event emitted anywhere reaches a client of any process.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import time
@@ -135,6 +136,34 @@ def resumes_after_a_kill(a: Server, b: Server, clients) -> None:
     assert kinds(bob.say(answer_for(b_opening[-1]["question"])))[0] == "feedback"
     assert not [e for e in bob.events if e.get("session_id") == session["session_id"]]
     assert "Traceback" not in b.stderr()
+
+
+def test_a_process_behind_on_a_session_reloads_it_and_answers_from_there(pair, shared_db, clients):
+    """Two tabs of one interview on two processes: writes are conditional on the session's version,
+    so the process that is behind reloads the state instead of forking the interview."""
+    a, b = pair(shared_db)
+    alice = clients(a.url)
+    session, opening = alice.start(topic="caching", count=5)
+    tab = clients(b.url)  # the same interview in a second tab, sent to the other process
+    resumed, [transcript] = tab.start(token=session["token"])
+    assert resumed["resumed"] is True and transcript["kind"] == "_transcript"
+    asked = [e["question"]["id"] for text in ("/skip", "/skip") for e in alice.say(text) if e["kind"] == "question"]
+    assert len(asked) == 2  # A has moved on to question 3; B still holds question 1
+
+    replies = tab.say(answer_for({"options": []}))
+    assert replies[0]["kind"] == "notice" and "question 3 of 5" in replies[0]["text"], replies
+    [feedback] = [e for e in replies if e["kind"] == "feedback"]
+    assert feedback["question_id"] == asked[-1]
+    # A, behind in turn, catches up before it answers: the score both tabs see is the same.
+    score = alice.say("/score")[-1]
+    assert score["answered"] == 1 and [g["number"] for g in score["grades"]] == [3]
+
+    status, body = a.get(f"/sessions/{session['session_id']}.json?key={session['share']}")
+    report = json.loads(body)
+    assert status == 200 and report["session"]["answered"] == 1
+    assert [t["text"] for t in report["transcript"] if t["role"] == "user"] == [
+        "/skip", "/skip", answer_for({"options": []}), "/score"]
+    assert "Traceback" not in a.stderr() + b.stderr()
 
 
 def test_an_event_sent_through_the_queue_reaches_clients_of_every_process(pair, tmp_path, redis_url, channel,

@@ -13,9 +13,12 @@ import urllib.request
 
 import pytest
 import websocket
-from procs import Server, answer_for, copy_data_dir, kinds
+from procs import LOAD_ENV, Server, answer_for, copy_data_dir, kinds
 
 pytestmark = pytest.mark.slow
+
+# Seconds the module's server gives a client to send its request headers (short, to see it act).
+HEADER_TIMEOUT = 1.0
 
 SECRET = ("My secret answer: a write-through cache in front of PostgreSQL with a TTL of ninety seconds, "
           "and a Bloom filter so that misses never reach the database.")
@@ -25,7 +28,8 @@ SECRET = ("My secret answer: a write-through cache in front of PostgreSQL with a
 def server(built_settings, tmp_path_factory):
     """One server for the module, on an SQLite file the tests read back."""
     tmp = tmp_path_factory.mktemp("security")
-    server = Server(copy_data_dir(built_settings.data_dir, tmp / "data"), f"sqlite:///{tmp / 'sessions.db'}")
+    server = Server(copy_data_dir(built_settings.data_dir, tmp / "data"), f"sqlite:///{tmp / 'sessions.db'}",
+                    env={**LOAD_ENV, "INTERVIEWER_HEADER_TIMEOUT": str(HEADER_TIMEOUT)})
     server.db_path = tmp / "sessions.db"
     server.start()
     yield server
@@ -46,9 +50,9 @@ def rows(server: Server, sql: str, *args) -> list[tuple]:
 class RawSocket:
     """A bare Engine.IO v4 websocket with the Socket.IO namespace joined: frames go out exactly as given."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, headers: list[str] | None = None):
         self.ws = websocket.create_connection(f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket",
-                                              timeout=5)
+                                              timeout=5, header=headers or [])
         assert self.ws.recv().startswith("0{")  # Engine.IO open
         self.ws.send("40")
         assert self.ws.recv().startswith("40{")  # Socket.IO connect
@@ -169,6 +173,45 @@ def test_half_an_emoji_is_read_as_a_replacement_character_not_an_error(server, c
     assert text == "/lookup cache stampede \ufffd"
 
 
+# --------------------------------------------------------------------------- the HTTP edge
+
+
+def test_the_server_header_names_no_versions(server):
+    with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
+        assert response.headers["Server"] == "interviewer"
+
+
+def test_half_sent_requests_are_dropped_after_the_header_timeout_and_others_are_served(server):
+    import socket
+
+    held = []
+    try:
+        for _ in range(100):  # each would hold one of the server's threads for as long as it likes
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            held.append(sock)
+        assert server.get("/healthz")[0] == 200
+        for sock in held:  # the server closes each one itself (recv would time out after 10 s)
+            assert sock.recv(1024) == b""
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_websocket_idle_past_the_header_timeout_lives_on_and_its_close_logs_no_error(server, clients):
+    import threading
+
+    client = clients(server.url)
+    client.start(topic="caching")
+    threading.Event().wait(HEADER_TIMEOUT * 2)  # idle for twice the header deadline
+    assert kinds(client.say("/help")) == ["notice"]
+    before = server.stderr()
+    client.sio.disconnect()  # a polite close, as a closed tab sends
+    assert server.get("/healthz")[0] == 200
+    logged = server.stderr()[len(before):]
+    assert "ERROR" not in logged and "Bad" not in logged, logged
+
+
 # --------------------------------------------------------------------------- a flood
 
 
@@ -222,6 +265,30 @@ def test_a_flood_of_starts_opens_no_more_sessions_than_the_burst(server):
     assert all("faster than I can take them" in r["text"] for r in refused)
     (after,) = rows(server, "SELECT count(*) FROM sessions")[0]
     assert after - before == len(sessions)
+
+
+def test_starting_sessions_is_limited_per_client_address_behind_a_proxy(built_settings, tmp_path):
+    # Behind nginx every client arrives from the proxy's address; with INTERVIEWER_PROXIES=1 the
+    # address the proxy puts in X-Forwarded-For is the one limited. New connections each time: the
+    # limit holds across connections, which the per-connection one did not.
+    env = {"INTERVIEWER_PROXIES": "1", "INTERVIEWER_START_RATE": "0.01", "INTERVIEWER_START_BURST": "2"}
+    with Server(copy_data_dir(built_settings.data_dir, tmp_path / "data"), f"sqlite:///{tmp_path / 's.db'}",
+                env=env) as server:
+        def start_from(address: str) -> str:
+            raw = RawSocket(server.port, headers=[f"X-Forwarded-For: {address}"])
+            try:
+                raw.send('42["start", {"topic": "caching"}]')
+                [(event, data), *_] = raw.events()
+                return event if event == "session" else data["text"]
+            finally:
+                raw.close()
+
+        assert [start_from("203.0.113.7") for _ in range(2)] == ["session", "session"]
+        refused = start_from("203.0.113.7")
+        assert refused.startswith("Too many interviews were started or resumed from your address")
+        assert start_from("198.51.100.9") == "session", "another client behind the same proxy is not held up"
+        (count,) = sqlite3.connect(tmp_path / "s.db").execute("SELECT count(*) FROM sessions").fetchone()
+        assert count == 3
 
 
 # --------------------------------------------------------------------------- tokens

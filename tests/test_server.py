@@ -27,8 +27,9 @@ def db_path(tmp_path) -> Path:
 def make_app(built_settings, db_path: Path, **overrides):
     config = {"DATA_DIR": built_settings.data_dir, "CORPUS_DIR": built_settings.corpus_dir,
               "DB_URL": f"sqlite:///{db_path}", "SEED": 7, "TESTING": True,
-              # Tests fire messages faster than anyone types; the rate limit has its own test.
-              "RATE_LIMIT": 1000.0, "RATE_BURST": 1000}
+              # Tests fire messages faster than anyone types; the rate limits have their own tests.
+              "RATE_LIMIT": 1000.0, "RATE_BURST": 1000, "START_RATE": 1000.0, "START_BURST": 1000,
+              "ALL_START_RATE": 1000.0, "ALL_START_BURST": 1000}
     config.update(overrides)
     return create_app(config)
 
@@ -125,13 +126,57 @@ def test_healthz_says_ready(client):
     assert response.get_json()["questions"] > 100
 
 
+def test_a_limit_from_the_environment_must_be_a_number(built_settings, db_path, monkeypatch):
+    from interviewer.errors import InterviewerError
+
+    monkeypatch.setenv("INTERVIEWER_MAX_TURNS", "lots")
+    with pytest.raises(InterviewerError, match="INTERVIEWER_MAX_TURNS='lots' is not a whole number"):
+        create_app({"DATA_DIR": built_settings.data_dir, "DB_URL": f"sqlite:///{db_path}"})
+    monkeypatch.setenv("INTERVIEWER_MAX_TURNS", "12")
+    app = make_app(built_settings, db_path)
+    try:
+        assert backend(app).hub.limits.max_turns == 12
+    finally:
+        backend(app).store.close()
+
+
+def test_healthz_is_unhealthy_while_the_store_cannot_save_a_turn(client, db_path):
+    import subprocess
+
+    done = subprocess.run(["chattr", "+i", str(db_path)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"chattr +i does not work here ({done.stderr.strip()}); root on ext4/xfs/btrfs needed")
+    try:
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.get_json()["status"] == "unhealthy" and "is read-only" in response.get_json()["store"]
+    finally:
+        subprocess.run(["chattr", "-i", str(db_path)], check=True)
+    assert client.get("/healthz").status_code == 200
+
+
+def test_requests_for_a_host_name_not_allowed_are_refused(built_settings, db_path):
+    app = make_app(built_settings, db_path, ALLOWED_HOSTS="interviewer.example.com")
+    try:
+        browser = app.test_client()
+        for host in ("localhost", "127.0.0.1:5000", "interviewer.example.com", "INTERVIEWER.example.com:443"):
+            assert browser.get("/healthz", headers={"Host": host}).status_code == 200, host
+        # A DNS-rebinding page reaches 127.0.0.1 under its own name: pages and Socket.IO alike are refused.
+        for path in ("/", "/healthz", "/socket.io/?EIO=4&transport=polling"):
+            response = browser.get(path, headers={"Host": "attacker.example:5000"})
+            assert response.status_code == 400, path
+            assert "INTERVIEWER_ALLOWED_HOSTS" in response.get_data(as_text=True)
+    finally:
+        backend(app).store.close()
+
+
 # --------------------------------------------------------------------------- an interview
 
 
 def test_start_with_a_topic_asks_the_first_question_at_once(sock):
     session, replies = start(sock, topic="caching", count=3, difficulty="medium")
-    assert set(session) == {"session_id", "token", "resumed"}
-    assert session["resumed"] is False
+    assert set(session) == {"session_id", "token", "resumed", "share"}
+    assert session["resumed"] is False and session["share"] != session["token"]
     assert len(session["token"]) >= 40 and len(session["session_id"]) >= 16
     assert kinds(replies) == ["greeting", "question"]
     question = replies[-1]
@@ -139,6 +184,13 @@ def test_start_with_a_topic_asks_the_first_question_at_once(sock):
     assert question["question"]["topic"] == "caching"
     assert question["question"]["difficulty"] == "medium"
     assert set(question["question"]["source"]) == {"doc", "heading", "line"}
+
+
+def test_a_topic_is_stored_and_shown_without_control_characters(app, sock):
+    session, replies = start(sock, topic="cach\x1b]0;owned\x07ing\x9b")
+    record = backend(app).store.session(session["session_id"])
+    assert record.topic == record.config["topic"] == "cach]0;owneding"
+    assert not any("\x1b" in r["text"] or "\x07" in r["text"] for r in replies)
 
 
 def test_start_without_a_topic_asks_for_one_first(sock):
@@ -346,6 +398,37 @@ def test_a_turn_being_worked_on_never_holds_up_another_session(app, connect):
         engine.handle = handle
 
 
+def test_a_process_behind_on_a_session_reloads_it_and_answers_from_where_it_is(built_settings, db_path):
+    """Two server processes on one store (two tabs, each sent to another node): the one that is
+    behind finds the session's version moved, reloads the state and answers from it — no fork."""
+    a, b = make_app(built_settings, db_path), make_app(built_settings, db_path)
+    on_a, on_b = socketio.test_client(a), socketio.test_client(b)
+    try:
+        session, opening = start(on_a, topic="caching", count=5)
+        start(on_b, token=session["token"])  # the second tab: B loads the session at question 1
+        asked = [r["question"]["id"] for r in say(on_a, "/skip") + say(on_a, "/skip") if r["kind"] == "question"]
+        assert len(asked) == 2  # A is at question 3
+        replies = say(on_b, ANSWER)
+        assert replies[0]["kind"] == "notice" and "moved on in another window" in replies[0]["text"]
+        assert "question 3 of 5" in replies[0]["text"]
+        graded = [r for r in replies if r["kind"] == "feedback"]
+        assert graded and graded[0]["question_id"] == asked[-1], "answered against question 3, not 1"
+        # A is behind now, and catches up the same way: one interview, one answer, in both.
+        [notice, score] = say(on_a, "/score")
+        assert notice["kind"] == "notice" and "moved on in another window" in notice["text"]
+        assert score["answered"] == 1 and [g["number"] for g in score["grades"]] == [3]
+        store = backend(a).store
+        record = store.session(session["session_id"])
+        assert record.answered == 1
+        assert [t.text for t in store.transcript(session["session_id"]) if t.role == "user"] == [
+            "/skip", "/skip", ANSWER, "/score"]
+        assert len(store.scorecards(session["session_id"])) == 1
+    finally:
+        for sock, app in ((on_a, a), (on_b, b)):
+            sock.disconnect()
+            backend(app).store.close()
+
+
 def test_a_returning_client_resumes_with_the_transcript_replayed(connect):
     first = connect()
     session, _ = start(first, topic="caching", count=3)
@@ -367,6 +450,110 @@ def test_a_returning_client_resumes_with_the_transcript_replayed(connect):
     # The state carries on: the open question is still number 2.
     [repeat] = say(again, "/repeat")
     assert repeat["number"] == 2
+
+
+def test_a_long_session_resumes_with_its_latest_turns_and_the_page_fetches_earlier_ones(built_settings, db_path):
+    app = make_app(built_settings, db_path, TRANSCRIPT_PAGE=6)
+    first, again = socketio.test_client(app), socketio.test_client(app)
+    try:
+        session, opening = start(first, topic="caching", count=3)
+        sent = [f"/lookup cache entry {i}" for i in range(5)]
+        for text in sent:
+            say(first, text)
+        total = len(opening) + 2 * len(sent)  # each look-up: the message and its reply
+        again.emit("start", {"token": session["token"]})
+        [(_, resumed), (name, transcript)] = events(again)
+        assert name == "transcript" and len(transcript["turns"]) == 6
+        assert [t["seq"] for t in transcript["turns"]] == list(range(total - 5, total + 1))
+        assert transcript["earlier"] == total - 6
+        seen = transcript["turns"]
+        while seen[0]["seq"] > 1:  # the page's "Show earlier turns", until the first
+            again.emit("earlier", {"before": seen[0]["seq"]})
+            [(name, page)] = events(again)
+            assert name == "earlier" and page["earlier"] == page["turns"][0]["seq"] - 1
+            seen = page["turns"] + seen
+        assert [t["seq"] for t in seen] == list(range(1, total + 1))
+        assert [t["text"] for t in seen if t["role"] == "user"] == sent
+        again.emit("earlier", {"before": "x"})
+        [(_, refused)] = events(again)
+        assert refused["kind"] == "error" and "`before`" in refused["text"]
+    finally:
+        for sock in (first, again):
+            sock.disconnect()
+        backend(app).store.close()
+
+
+def test_a_session_stops_taking_turns_at_its_cap_and_says_to_start_a_new_one(built_settings, db_path):
+    app = make_app(built_settings, db_path, MAX_TURNS=8)
+    sock = socketio.test_client(app)
+    try:
+        session, _ = start(sock, topic="caching", count=3)  # greeting and question: 2 turns
+        for i in range(3):
+            assert kinds(say(sock, f"/lookup cache {i}")) == ["lookup"]  # 2 turns each: 8
+        [reply] = say(sock, "/lookup one more")
+        assert reply["kind"] == "error" and "8 turns, the most one session keeps" in reply["text"]
+        assert reply["unsent"] == "/lookup one more" and reply["limit"] == 8
+        assert backend(app).store.session(session["session_id"]).turns == 8
+        session, replies = start(sock, topic="caching")  # a new interview goes on at once
+        assert kinds(replies) == ["greeting", "question"]
+    finally:
+        sock.disconnect()
+        backend(app).store.close()
+
+
+def test_starting_sessions_is_limited_per_address_and_per_process(built_settings, db_path):
+    clock = [0.0]
+    app = make_app(built_settings, db_path, START_RATE=0.5, START_BURST=3, ALL_START_RATE=1.0, ALL_START_BURST=5)
+    hub = backend(app).hub
+    from interviewer.server.chat import Hub
+
+    hub = Hub(hub.engine, hub.store, limits=hub.limits, clock=lambda: clock[0], rate=1000, burst=1000)
+    try:
+        def begin(sid: str, address: str, token: str | None = None) -> str:
+            hub.connect(sid, address)  # a fresh connection for every start: the per-connection limit is no help
+            [(event, data), *_] = hub.start(sid, {"topic": "caching", **({"token": token} if token else {})})
+            return "session" if event == "session" else data["text"]
+
+        for i in range(3):
+            assert begin(f"a{i}", "10.0.0.1") == "session"
+        refused = begin("a3", "10.0.0.1")
+        assert "Too many interviews were started or resumed from your address" in refused
+        # A resume counts too (a token guess is one).
+        assert "from your address" in begin("a4", "10.0.0.1", token="guess")
+        assert begin("b0", "10.0.0.2") == "session" and begin("b1", "10.0.0.2") == "session"
+        assert "on this server" in begin("c0", "10.0.0.3"), "five sessions in all: the global burst"
+        clock[0] += 2.0  # one start per address per 2 s, one per second over all
+        assert begin("a5", "10.0.0.1") == "session"
+    finally:
+        backend(app).store.close()
+
+
+def test_an_idle_session_expires_and_its_token_starts_a_new_one(built_settings, db_path):
+    from datetime import datetime, timedelta, timezone
+
+    from interviewer.server.chat import Hub
+
+    app = make_app(built_settings, db_path, SESSION_IDLE_DAYS=14)
+    base = backend(app).hub
+    later = [datetime.now(timezone.utc)]
+    hub = Hub(base.engine, base.store, limits=base.limits, now=lambda: later[0], rate=1000, burst=1000)
+    try:
+        hub.connect("one", "10.0.0.1")
+        [(_, session), *_] = hub.start("one", {"topic": "caching"})
+        hub.disconnect("one")
+        later[0] += timedelta(days=13)
+        hub.connect("two", "10.0.0.1")
+        [(_, resumed), (name, _)] = hub.start("two", {"token": session["token"]})
+        assert resumed["resumed"] is True and name == "transcript"
+        hub.disconnect("two")
+        later[0] += timedelta(days=15)  # 15 days after its last turn
+        hub.connect("three", "10.0.0.1")
+        [(_, fresh), (_, notice), *rest] = hub.start("three", {"token": session["token"]})
+        assert fresh["resumed"] is False and fresh["session_id"] != session["session_id"]
+        assert "no activity for over 14 days" in notice["text"] and "History" in notice["text"]
+        assert [data["kind"] for _, data in rest] == ["greeting"]  # no topic given: it asks for one
+    finally:
+        backend(app).store.close()
 
 
 def test_a_session_resumes_after_a_server_restart(built_settings, db_path):
@@ -450,51 +637,92 @@ def test_a_scorecard_opens_only_with_its_own_token(app, finished, connect):
     assert stranger.get(f"/sessions/{sid}.json?token={token}").status_code == 200
 
 
-def test_the_token_link_sets_a_strict_cookie_and_drops_the_token_from_the_address(app, finished):
-    sid, token = finished["session_id"], finished["token"]
+def test_the_scorecard_link_is_read_only_and_no_link_stores_a_cookie(app, finished, connect):
+    sid, token, share = finished["session_id"], finished["token"], finished["share"]
     browser = app.test_client()
-    response = browser.get(f"/sessions/{sid}?token={token}")
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"/sessions/{sid}")
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith(f"itok_{sid}={token}") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
-    assert "Secure" not in cookie  # plain http on 127.0.0.1 by default
-    page = browser.get(f"/sessions/{sid}")
+    page = browser.get(f"/sessions/{sid}?key={share}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Scorecard" in html
+    assert "Set-Cookie" not in page.headers, "a key in a URL is never stored as a cookie"
     assert "&lt;script&gt;alert(" in html and "<script>alert(" not in html
     assert html.count("<svg") == 2
     assert page.headers["Cache-Control"] == "no-store"
+    assert token not in html, "the resume token never appears in a page"
+    assert f"/sessions/{sid}.md?download=1&amp;key={share}" in html  # the exports open with the same key
+    # The share key reads; it never resumes or continues the interview.
+    session, replies = start(connect(), token=share, topic="caching")
+    assert session["resumed"] is False and session["session_id"] != sid
+    assert "couldn't find your earlier session" in replies[0]["text"]
+    # An old link with the token in it shows the read-only link instead, and stores nothing either.
+    response = browser.get(f"/sessions/{sid}?token={token}")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/sessions/{sid}?key={share}")
+    assert "Set-Cookie" not in response.headers
+    assert browser.get(f"/sessions/{sid}").status_code == 404, "no cookie was planted by any GET"
 
 
 def test_exports_carry_the_whole_session_and_never_the_token(app, finished):
-    sid, token = finished["session_id"], finished["token"]
+    sid, token, share = finished["session_id"], finished["token"], finished["share"]
     browser = app.test_client()
-    data = browser.get(f"/sessions/{sid}.json?token={token}").get_json()
+    data = browser.get(f"/sessions/{sid}.json?key={share}").get_json()
     assert data["session"]["id"] == sid and data["session"]["answered"] == 1
     [q] = data["questions"]
     assert q["status"] == "answered" and "<script>" in q["attempts"][0]["answer"]
     assert q["attempts"][0]["delivery"]["fillers"] >= 1
-    assert token not in json.dumps(data)
-    md = browser.get(f"/sessions/{sid}.md").get_data(as_text=True)  # the cookie from the first request
+    assert token not in json.dumps(data) and share not in json.dumps(data)
+    md = browser.get(f"/sessions/{sid}.md?key={share}").get_data(as_text=True)
     assert md.startswith("# Interview scorecard — caching")
     assert "\\<script\\>" in md and "<script>" not in md
-    download = browser.get(f"/sessions/{sid}.md?download=1")
+    download = browser.get(f"/sessions/{sid}.md?key={share}&download=1")
     assert download.headers["Content-Disposition"].startswith('attachment; filename="interview-')
 
 
+def test_the_html_export_is_allowed_exactly_its_own_inline_styles(app, finished):
+    import base64
+    import hashlib
+
+    sid, share = finished["session_id"], finished["share"]
+    response = app.test_client().get(f"/sessions/{sid}.html?key={share}")
+    html = response.get_data(as_text=True)
+    [css] = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
+    assert ".q-card" in css, "the export carries its stylesheet"
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    style_src = re.search(r"style-src ([^;]*)", response.headers["Content-Security-Policy"]).group(1).split()
+    assert style_src == ["'self'", f"'sha256-{digest}'"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
 def test_claim_remembers_a_session_for_the_history_page(app, finished):
-    sid, token = finished["session_id"], finished["token"]
+    sid, token, share = finished["session_id"], finished["token"], finished["share"]
     browser = app.test_client()
     assert "No sessions in this browser yet" in browser.get("/history").get_data(as_text=True)
     assert browser.post(f"/sessions/{sid}/claim", json={"token": "wrong"}).status_code == 404
-    claimed = browser.post(f"/sessions/{sid}/claim", json={"token": token})
-    assert claimed.status_code == 204 and "HttpOnly" in claimed.headers["Set-Cookie"]
+    claimed = browser.post(f"/sessions/{sid}/claim", json={"token": token}, headers={"Sec-Fetch-Site": "same-origin"})
+    cookie = claimed.headers["Set-Cookie"]
+    assert claimed.status_code == 204 and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert cookie.startswith(f"itok_{sid}={share};"), "the cookie holds the read-only key, not the token"
+    assert "Secure" not in cookie  # plain http on 127.0.0.1 by default
     history = browser.get("/history").get_data(as_text=True)
     assert f'href="/sessions/{sid}"' in history and "caching" in history
     assert "Average grade over time" in history
-    # A forged cookie (another session's name, this token) lists nothing extra.
-    browser.set_cookie("itok_forged", token)
+    assert browser.get(f"/sessions/{sid}").status_code == 200  # the cookie opens the scorecard
+    # A forged cookie (another session's name, this key) lists nothing extra.
+    browser.set_cookie("itok_forged", share)
     assert browser.get("/history").get_data(as_text=True).count('href="/sessions/') == 1
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "null"}, {"Origin": "https://evil.example"},
+                                     {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                                     {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"}])
+def test_another_site_cannot_plant_a_session_in_someones_history(app, finished, headers):
+    sid, share = finished["session_id"], finished["share"]
+    browser = app.test_client()
+    response = browser.post(f"/sessions/{sid}/claim", json={"key": share}, headers=headers)
+    assert response.status_code == 403 and "Set-Cookie" not in response.headers
+    assert "No sessions in this browser yet" in browser.get("/history").get_data(as_text=True)
+    # The same request from the server's own page goes through.
+    ok = browser.post(f"/sessions/{sid}/claim", json={"key": share}, headers={"Origin": "http://localhost"})
+    assert ok.status_code == 204
 
 
 # --------------------------------------------------------------------------- the serve command
@@ -522,7 +750,7 @@ def test_behind_https_the_session_cookie_is_secure(built_settings, tmp_path, mon
     try:
         sock = socketio.test_client(app, flask_test_client=app.test_client())
         session, _ = start(sock, topic="caching")
-        response = app.test_client().get(f"/sessions/{session['session_id']}?token={session['token']}")
+        response = app.test_client().post(f"/sessions/{session['session_id']}/claim", json={"token": session["token"]})
         assert "Secure" in response.headers["Set-Cookie"]
         sock.disconnect()
     finally:

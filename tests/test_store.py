@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import threading
 from dataclasses import asdict
@@ -19,7 +20,7 @@ from interviewer.dialogue import Config, Interviewer, Reply, State
 from interviewer.errors import StoreError
 from interviewer.grading import Grader
 from interviewer.lexicon import Lexicon
-from interviewer.store import SCHEMA_VERSION, ScorecardRow, SessionRecord, Store, Turn, schema
+from interviewer.store import SCHEMA_VERSION, ScorecardRow, SessionRecord, StaleState, Store, Turn, schema
 
 PG_URL = os.environ.get("INTERVIEWER_TEST_PG") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -183,6 +184,39 @@ def test_reply_and_state_records_are_accepted_as_they_come_from_the_engine(store
         {"kind": "greeting", "text": "Hi", "topics": ["a", "b"]}, {"kind": "notice", "text": "Go on"}]
 
 
+def test_a_write_conditional_on_a_version_that_moved_on_changes_nothing(store):
+    record = store.create_session({}, {"phase": "asking", "at": 0}, [greeting()])
+    assert record.turns == 1
+    # Two processes read the session at version 1; the first to write wins…
+    assert store.record_turn(record.id, "my answer", [{"kind": "notice", "text": "Go on"}], {"at": 1}, version=1) == 3
+    # …the second finds the version moved and writes nothing at all.
+    with pytest.raises(StaleState) as stale:
+        store.record_turn(record.id, "an older answer", [{"kind": "notice", "text": "Stale"}], {"at": "stale"},
+                          version=1)
+    assert (stale.value.expected, stale.value.found) == (1, 3)
+    assert isinstance(stale.value, StoreError)
+    latest = store.session(record.id)
+    assert (latest.turns, latest.state) == (3, {"at": 1})
+    assert user_texts(store.transcript(record.id)) == ["my answer"]
+    # Reloaded at the version it found, it writes.
+    assert store.record_turn(record.id, "an older answer", [{"kind": "notice", "text": "Ok"}], {"at": 2}, version=3) == 5
+
+
+def test_a_transcript_comes_in_pages_from_the_latest(store):
+    record = store.create_session({}, {}, [greeting()])
+    for i in range(10):
+        store.record_turn(record.id, f"message {i}", [{"kind": "notice", "text": f"reply {i}"}], {})
+    page, earlier = store.transcript_page(record.id, limit=4)
+    assert [t.seq for t in page] == [18, 19, 20, 21] and earlier == 17
+    page, earlier = store.transcript_page(record.id, before=18, limit=4)
+    assert [t.seq for t in page] == [14, 15, 16, 17]
+    assert earlier == 13
+    page, earlier = store.transcript_page(record.id, before=3, limit=4)
+    assert [t.seq for t in page] == [1, 2] and earlier == 0
+    assert store.transcript_page(record.id, before=1) == ([], 0)
+    assert store.transcript_page("no-such-session") == ([], 0)
+
+
 # ---------------------------------------------------------------------- a real interview
 
 
@@ -208,11 +242,13 @@ def test_a_real_interview_is_saved_and_resumes_where_it_stopped(store, engine):
     sent = [r.to_dict() for r in replies]
     for message in ["/hint", OUTBOX_ANSWER, "done", "next", "/score"]:
         state, replies = engine.handle(state, message)
-        store.record_turn(record.id, message, [r.to_dict() for r in replies], state.to_dict())
+        # The server hands the State itself (encoded without to_dict's deep copies).
+        store.record_turn(record.id, message, [r.to_dict() for r in replies], state)
         sent += [{"role": "user", "text": message}] + [r.to_dict() for r in replies]
 
     resumed = store.session_by_token(record.token)
     assert State.from_dict(resumed.state) == state  # the engine continues from exactly here
+    assert resumed.state == json.loads(json.dumps(state.to_dict()))
     transcript = store.transcript(record.id)
     assert len(transcript) == len(sent) == resumed.turns
     for turn, expected in zip(transcript, sent, strict=True):
@@ -276,7 +312,7 @@ def test_history_lists_the_sessions_of_the_given_tokens_newest_first(store):
 
 def test_a_new_database_gets_the_current_schema_and_keeps_its_data_on_reopening(db_url):
     with Store.open(db_url) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 1
+        assert s.schema_version() == SCHEMA_VERSION == 2
         record = s.create_session({}, {"phase": "setup"}, [greeting()])
     with Store.open(db_url) as again:
         assert again.schema_version() == SCHEMA_VERSION
@@ -292,12 +328,30 @@ def test_an_older_database_is_migrated_step_by_step(db_url, monkeypatch):
         conn.execute(text("ALTER TABLE sessions ADD COLUMN notes TEXT"))
         conn.execute(text("UPDATE sessions SET notes = 'migrated'"))
 
-    monkeypatch.setitem(schema.MIGRATIONS, 2, add_notes)
+    monkeypatch.setitem(schema.MIGRATIONS, SCHEMA_VERSION + 1, add_notes)
     with Store.open(db_url) as s:
-        assert s.schema_version() == 2
+        assert s.schema_version() == SCHEMA_VERSION + 1
         with s.engine.connect() as conn:
             assert conn.execute(text("SELECT notes FROM sessions")).scalar() == "migrated"
         assert s.session(record.id).id == record.id
+
+
+def test_a_version_1_database_gets_a_share_key_for_every_session(db_url):
+    with Store.open(db_url) as s:
+        old = [s.create_session({}, {"phase": "setup"}, [greeting()]) for _ in range(3)]
+        with s.engine.begin() as conn:  # back to version 1: no share keys
+            conn.execute(text("DROP INDEX ix_sessions_share_hash"))
+            conn.execute(text("ALTER TABLE sessions DROP COLUMN share_hash"))
+            conn.execute(text("ALTER TABLE sessions DROP COLUMN share"))
+            conn.execute(schema.schema_version.update().values(version=1))
+    with Store.open(db_url) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        migrated = [s.session(r.id) for r in old]
+        keys = {r.share for r in migrated}
+        assert len(keys) == 3 and None not in keys and not keys & {r.token for r in old}
+        for record in migrated:
+            assert s.readable(record.id, record.share) == record
+            assert s.session_by_token(record.share) is None  # a share key never resumes
 
 
 def test_a_database_from_a_newer_version_is_refused(db_url):
@@ -388,10 +442,11 @@ def test_any_unicode_round_trips(store, message, reply_text, data):
     store.record_turn(record.id, message, [{"kind": "feedback", "text": reply_text, "question_id": message,
                                             "score": 0.5, "grade": 2.5, **data}], {"phase": "asking", "note": message})
     user, reply = store.transcript(record.id)
-    # Shown text can hold no NUL or lone surrogate; the exact message is always kept beside it.
+    # Shown text can hold no NUL, no lone surrogate and no control character a terminal would act
+    # on (ESC, BEL…); the exact message is always kept beside it.
     assert user.payload.get("original", user.text) == message
-    assert "\x00" not in user.text
-    if "\x00" not in message and all(not 0xD800 <= ord(c) <= 0xDFFF for c in message):
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", user.text + reply.text)
+    if not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]", message):
         assert user.text == message and user.payload == {}
     assert reply.payload == {"question_id": message, "score": 0.5, "grade": 2.5, **data}
     assert store.scorecards(record.id) == [ScorecardRow(2, user.text, 0.5, 2.5, reply.payload,

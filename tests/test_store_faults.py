@@ -185,6 +185,100 @@ def test_an_immutable_database_file_is_reported_and_writable_again_after(store, 
     assert on_disk(db_path) == (["one", "two"], "ok")
 
 
+def test_health_says_when_the_database_file_cannot_be_written(store, db_path):
+    assert store.health() is None
+    done = subprocess.run(["chattr", "+i", str(db_path)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"chattr +i does not work here ({done.stderr.strip()}); root on ext4/xfs/btrfs needed")
+    try:
+        assert "is read-only" in store.health()
+    finally:
+        subprocess.run(["chattr", "-i", str(db_path)], check=True)
+    assert store.health() is None
+
+
+def test_health_says_when_postgresql_is_read_only():
+    for url in pg_schema_url():
+        with Store.open(url) as store:
+            assert store.health() is None
+        # The same database through sessions that may only read (as a hot standby would be).
+        read_only = url.replace("options=-csearch_path", "options=-cdefault_transaction_read_only%3Don%20-csearch_path")
+        with Store.open(read_only, retries=0) as store:
+            assert store.health() is not None and "is read-only" in store.health()
+
+
+class Relay:
+    """A TCP relay to PostgreSQL that can be cut, as a network partition or a stopped server would be."""
+
+    def __init__(self, target: tuple[str, int]):
+        import socket
+
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list = []
+        self.open = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while self.open:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        import socket
+
+        self.open = False
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept(); a bare close() would not
+        except OSError:
+            pass
+        self.listener.close()
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def test_health_says_when_postgresql_cannot_be_reached():
+    from sqlalchemy.engine import make_url
+
+    for url in pg_schema_url():
+        parsed = make_url(url)
+        relay = Relay((parsed.host, parsed.port or 5432))
+        try:
+            with Store.open(parsed.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False),
+                            connect_timeout=2) as store:
+                assert store.health() is None
+                relay.cut()
+                assert "Cannot reach the database" in store.health()
+        finally:
+            relay.cut()
+
+
 def test_a_database_on_a_read_only_disk_is_reported_and_opens_once_writable(tmp_path):
     # Linux refuses to remount a disk read-only while files on it are open for writing, so the
     # store is closed first; a disk the kernel forces read-only mid-run is the immutable case above.

@@ -26,7 +26,7 @@ from interviewer.errors import IndexCorrupt, IndexMissing
 from interviewer.extract.rules import slug, topic_of
 from interviewer.lexicon import Lexicon
 from interviewer.records import HEADING_SEPARATOR, Document, InventoryConcept, Place, Question
-from interviewer.text import stem, words
+from interviewer.text import words
 from interviewer.vocabulary import SynonymTable, terms_of
 
 FORMAT = 1

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Iterable, Iterator
 
 from interviewer.errors import GradingError, InputError
 from interviewer.grading.scoring import Grader, grade_to_dict
+from interviewer.jsonl import BadLine, parse_line
 from interviewer.records import Question, Scorecard
 
 # A line longer than this is refused rather than parsed: room for an answer of the grader's
@@ -44,9 +44,9 @@ def _parse(line: str, number: int) -> dict[str, Any]:
     if len(line) > MAX_LINE_CHARS:
         raise GradingError(f"line {number} is longer than {MAX_LINE_CHARS} characters")
     try:
-        item = json.loads(line)
-    except ValueError as exc:
-        raise GradingError(f"line {number} is not valid JSON ({exc.msg})") from exc
+        item = parse_line(line)
+    except BadLine as exc:
+        raise GradingError(f"line {number} is not valid JSON ({exc.reason})") from exc
     if not isinstance(item, dict):
         raise GradingError(f"line {number} is not a JSON object")
     return item

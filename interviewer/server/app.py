@@ -11,12 +11,15 @@ from typing import Any
 import socketio as socketio_lib
 from flask import Flask
 from flask_socketio import SocketIO
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from interviewer.config import Settings, bundled, load_settings
 from interviewer.dialogue import Interviewer
+from interviewer.errors import InterviewerError
 from interviewer.report import TEMPLATE_FILTERS
 from interviewer.server.audio import Dictation
-from interviewer.server.chat import Hub
+from interviewer.server.chat import Hub, Limits
+from interviewer.server.http import AllowedHosts, allowed_hosts
 from interviewer.services import Services, open_services
 from interviewer.speech.pool import PoolLimits
 
@@ -38,6 +41,15 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PACKET_BYTES": 256 * 1024,
     "RATE_LIMIT": 5.0,  # events per second per connection, on average…
     "RATE_BURST": 10,  # …with bursts of this many
+    # Sessions started or resumed (`start` events) per second per client address, and bursts…
+    "START_RATE": Limits.start_rate,
+    "START_BURST": Limits.start_burst,
+    # …and over all clients of the process.
+    "ALL_START_RATE": Limits.all_start_rate,
+    "ALL_START_BURST": Limits.all_start_burst,
+    "MAX_TURNS": Limits.max_turns,  # turns one session keeps (its messages and the replies)
+    "TRANSCRIPT_PAGE": Limits.transcript_page,  # turns sent on resume; the page asks for earlier ones
+    "SESSION_IDLE_DAYS": Limits.idle_days,  # a session idle this long can't be resumed (0: never expires)
     "SEED": None,  # None: each session draws its own question order; an int fixes it (tests)
     "SECRET_KEY": None,  # None: a fresh random key per process (the app keeps no signed cookies)
     "STORE_OPTIONS": {},  # keyword arguments for Store.open (retries, busy_timeout, …)
@@ -47,8 +59,35 @@ DEFAULTS: dict[str, Any] = {
     # Dictation: recognizers in worker processes (each 70–120 MB), started when first used.
     "SPEECH_WORKERS": 2,
     "SPEECH_MAX_SECONDS": 300.0,  # one recording; past it the text so far is kept
+    # Host names (or addresses) the server answers to besides the loopback ones, as a list or
+    # comma-separated text; "*" answers to any. None: env INTERVIEWER_ALLOWED_HOSTS.
+    "ALLOWED_HOSTS": None,
+    # How many proxies (nginx…) stand in front and add X-Forwarded-For/-Proto: the client's address
+    # (for the per-address limits) is read from that header only then. 0: the socket's own peer.
+    "PROXIES": 0,
     "TESTING": False,
 }
+
+# Settings an environment variable INTERVIEWER_<NAME> may give (gunicorn passes no flags to the
+# factory); an explicit `create_app({...})` value wins over the environment.
+FROM_ENVIRONMENT: dict[str, type] = {
+    "RATE_LIMIT": float, "RATE_BURST": int, "START_RATE": float, "START_BURST": int, "ALL_START_RATE": float,
+    "ALL_START_BURST": int, "MAX_TURNS": int, "TRANSCRIPT_PAGE": int, "SESSION_IDLE_DAYS": float, "PROXIES": int,
+}
+
+
+def _from_environment(environ: dict[str, str] | os._Environ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, kind in FROM_ENVIRONMENT.items():
+        raw = environ.get(f"INTERVIEWER_{name}")
+        if raw is None or not raw.strip():
+            continue
+        try:
+            out[name] = kind(raw.strip())
+        except ValueError:
+            what = "whole number" if kind is int else "number"
+            raise InterviewerError(f"INTERVIEWER_{name}={raw!r} is not a {what}") from None
+    return out
 
 
 @dataclass
@@ -70,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("interviewer", template_folder=str(web / "templates"), static_folder=str(web / "static"),
                 static_url_path="/static")
     app.config.update(DEFAULTS)
+    app.config.update(_from_environment(os.environ))
     app.config.update(config or {})
     if app.config["COOKIE_SECURE"] is None:
         app.config["COOKIE_SECURE"] = os.environ.get("INTERVIEWER_COOKIE_SECURE", "").lower() in ("1", "true", "yes")
@@ -83,8 +123,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     services = open_services(settings, notice=logging.getLogger(__name__).info)
     store = Store.open(settings.db_url, **app.config["STORE_OPTIONS"])
     engine = Interviewer(services.bank, services.search, services.grader)
-    hub = Hub(engine, store, max_message_bytes=app.config["MAX_MESSAGE_BYTES"],
-              rate=app.config["RATE_LIMIT"], burst=app.config["RATE_BURST"], seed=app.config["SEED"])
+    c = app.config
+    limits = Limits(max_turns=c["MAX_TURNS"], transcript_page=c["TRANSCRIPT_PAGE"], idle_days=c["SESSION_IDLE_DAYS"],
+                    start_rate=c["START_RATE"], start_burst=c["START_BURST"], all_start_rate=c["ALL_START_RATE"],
+                    all_start_burst=c["ALL_START_BURST"])
+    hub = Hub(engine, store, max_message_bytes=c["MAX_MESSAGE_BYTES"], rate=c["RATE_LIMIT"], burst=c["RATE_BURST"],
+              seed=c["SEED"], limits=limits)
     app.extensions["interviewer"] = Backend(settings, services, store, hub)
     app.extensions["interviewer.dictation"] = Dictation(
         settings.speech_dir, PoolLimits(workers=int(app.config["SPEECH_WORKERS"]),
@@ -110,6 +154,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
+    if app.config["PROXIES"]:
+        # Trust exactly that many X-Forwarded-For entries: a client cannot pick its own address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])
+    # Outermost, so Socket.IO's handshakes are checked as well as the pages.
+    hosts = app.config["ALLOWED_HOSTS"]
+    app.wsgi_app = AllowedHosts(app.wsgi_app, allowed_hosts(
+        hosts if hosts is not None else os.environ.get("INTERVIEWER_ALLOWED_HOSTS")))
     _quiet_library_loggers()
     return app
 

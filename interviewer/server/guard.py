@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from interviewer.dialogue.state import LEVELS, MAX_COUNT
 from interviewer.errors import InputError
+from interviewer.report import printable
 
 # A topic is free text ("leader election"); anything longer than this is not a topic.
 MAX_TOPIC_CHARS = 80
@@ -22,6 +23,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 START_FIELDS = ("token", "topic", "difficulty", "count")
 MESSAGE_FIELDS = ("text",)
+EARLIER_FIELDS = ("before", "limit")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ def check_start(payload: Any) -> StartRequest:
     if topic is not None:
         if not isinstance(topic, str):
             raise InputError(f"`topic` must be a string, not {_kind(topic)}.")
-        topic = " ".join(_LONE_SURROGATE.sub("\ufffd", topic).split())
+        # ESC and BEL in a topic would reach every terminal that prints it (`interviewer report`).
+        topic = " ".join(printable(_LONE_SURROGATE.sub("\ufffd", topic)).split())
         if len(topic) > MAX_TOPIC_CHARS:
             raise InputError(f"`topic` is too long ({len(topic)} characters; at most {MAX_TOPIC_CHARS}).")
     difficulty = data.get("difficulty")
@@ -89,6 +92,17 @@ def check_message(payload: Any, max_bytes: int) -> str:
     if size > max_bytes:
         raise TooLong(size, max_bytes)
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def check_earlier(payload: Any, max_limit: int) -> tuple[int | None, int]:
+    """Return (before, limit) of an `earlier` payload, or raise InputError saying what is wrong with it."""
+    data = _fields(payload, EARLIER_FIELDS, "earlier")
+    before, limit = data.get("before"), data.get("limit", max_limit)
+    if before is not None and (isinstance(before, bool) or not isinstance(before, int) or before < 1):
+        raise InputError("`before` must be the `seq` of the first turn you have (a whole number from 1).")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= max_limit:
+        raise InputError(f"`limit` must be a whole number from 1 to {max_limit}.")
+    return before, limit
 
 
 class TooLong(InputError):
@@ -128,3 +142,43 @@ class RateLimiter:
         """Return how many seconds until the next event would be allowed."""
         with self._lock:
             return max(0.0, (1.0 - self._tokens) / self.rate) if self.rate > 0 else float("inf")
+
+    def full(self) -> bool:
+        """Tell whether the bucket has refilled to its burst (nothing to remember about it)."""
+        with self._lock:
+            return self._tokens + (self.clock() - self._at) * self.rate >= self.burst
+
+
+class KeyedRateLimiter:
+    """A token bucket per key (a client's address); keys whose bucket is full again are forgotten."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 10_000):
+        """`max_keys`: how many addresses are remembered at most (the global limit covers the rest)."""
+        self.rate, self.burst, self.clock, self.max_keys = rate, burst, clock, max_keys
+        self._buckets: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+
+    def _bucket(self, key: str) -> RateLimiter:
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                if len(self._buckets) >= self.max_keys:
+                    self._forget()
+                bucket = self._buckets[key] = RateLimiter(self.rate, self.burst, self.clock)
+            return bucket
+
+    def _forget(self) -> None:
+        # Called with the lock held: drop full buckets (they hold nothing a new one would not),
+        # then, if an address flood left none full, the oldest ones.
+        full = [k for k, b in self._buckets.items() if b.full()]
+        for key in full or list(self._buckets)[: len(self._buckets) // 2 + 1]:
+            del self._buckets[key]
+
+    def allow(self, key: str) -> bool:
+        """Take one token from this key's bucket if there is one; say whether the event may go ahead."""
+        return self._bucket(key).allow()
+
+    def wait(self, key: str) -> float:
+        """Return how many seconds until this key's next event would be allowed."""
+        return self._bucket(key).wait()

@@ -1,10 +1,19 @@
-"""The HTTP side: the chat page, health, scorecard pages and exports (token-gated), history."""
+"""The HTTP side: the chat page, health, scorecard pages and exports, history.
+
+Two credentials per session: the token resumes and continues the interview (the chat page keeps it
+in localStorage; it never appears in a URL the pages show or export), and the share key only reads
+the scorecard — the "Open the full scorecard" link carries it, and the browser's history cookie
+holds it. A credential in a URL is never stored as a cookie: only a same-origin POST (`claim`) is.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -61,41 +70,63 @@ def chat_page() -> str:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Say the server is ready: the bank, index and store are open."""
+    """Say whether the server is ready: the bank and index open, the store reachable and writable (else 503)."""
     b = backend(current_app)
-    return _json({"status": "ok", "questions": len(b.services.bank.select()), "connections": b.hub.connections})
+    problem = b.store.health()
+    body = {"status": "ok" if problem is None else "unhealthy", "questions": len(b.services.bank.select()),
+            "connections": b.hub.connections}
+    if problem is not None:
+        body["store"] = problem
+    response = _json(body)
+    response.status_code = 200 if problem is None else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/sessions/<name>")
 def session_page(name: str) -> Any:
-    """Serve a session's scorecard page or its export (.json, .md, .html), only with its token."""
+    """Serve a session's scorecard page or its export (.json, .md, .html), only with its share key or token."""
     session_id, _, fmt = name.partition(".")
     if fmt not in ("", "json", "md", "html"):
         abort(404)
-    record, from_query = _authorised(session_id)
+    record, via = _authorised(session_id)
+    if via == "token" and not fmt:
+        # An old link with the resume token in it: show the read-only link instead, so the token
+        # leaves the address bar and history (and is not kept as a cookie either).
+        return redirect(url_for("pages.session_page", name=session_id, key=record.share), code=303)
     data = _report(record)
     if fmt:
-        response = Response(report.export(data, fmt), mimetype=_MIMETYPES[fmt])
-    elif from_query:
-        # Keep the token out of the address bar and history: set the cookie, then drop the query.
-        response = redirect(url_for("pages.session_page", name=session_id), code=303)
+        body = report.export(data, fmt)
+        response = Response(body, mimetype=_MIMETYPES[fmt])
+        if fmt == "html":
+            # The export is one self-contained file with its styles inline: allow exactly those.
+            response.headers["Content-Security-Policy"] = CSP.replace(
+                "style-src 'self'", "style-src 'self' " + " ".join(inline_style_hashes(body)))
     else:
-        response = Response(render_template("scorecard.html", report=data, charts=_charts(data)))
+        key = record.share if via == "key" else None
+        response = Response(render_template("scorecard.html", report=data, charts=_charts(data), key=key,
+                                            remembered=via == "cookie",
+                                            share_url=url_for("pages.session_page", name=session_id,
+                                                              key=record.share, _external=True)))
     if fmt and request.args.get("download"):
         stamp = data["session"]["created_at"][:10]
         response.headers["Content-Disposition"] = f'attachment; filename="interview-{stamp}-{session_id[:8]}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"
-    if from_query:
-        _remember(response, record)
     return response
 
 
 @bp.post("/sessions/<session_id>/claim")
 def claim(session_id: str) -> Response:
-    """Remember a session in this browser (a cookie), given its token in the JSON body."""
+    """Remember a session in this browser (a cookie of its share key), given its token or key in a JSON body.
+
+    Only from a page of this server: a link or form on another site cannot plant a session in
+    someone's history.
+    """
+    if not _same_origin():
+        abort(403)
     body = request.get_json(silent=True)
-    token = body.get("token") if isinstance(body, dict) else None
-    record = _check(session_id, token)
+    given = body.get("token") or body.get("key") if isinstance(body, dict) else None
+    record = _check(session_id, given)
     if record is None:
         abort(404)
     response = Response(status=204)
@@ -107,8 +138,9 @@ def claim(session_id: str) -> Response:
 def history() -> Response:
     """List this browser's sessions (from their cookies), newest first, with a trend chart."""
     b = backend(current_app)
-    tokens = [v for k, v in request.cookies.items() if k.startswith(COOKIE_PREFIX) and _SAFE.fullmatch(v or "")]
-    records = [r for r in b.store.sessions(tokens) if request.cookies.get(COOKIE_PREFIX + r.id) == r.token]
+    keys = [v for k, v in request.cookies.items() if k.startswith(COOKIE_PREFIX) and _SAFE.fullmatch(v or "")]
+    # A cookie counts only under its own session's name (its share key, or a token from before v2).
+    records = [r for r in b.store.sessions(keys) if request.cookies.get(COOKIE_PREFIX + r.id) in (r.share, r.token)]
     rows = [report.history_row(r) for r in records]
     trend = Markup(report.trend_svg(list(reversed(rows))))
     response = Response(render_template("history.html", rows=rows, trend=trend))
@@ -119,28 +151,47 @@ def history() -> Response:
 # --------------------------------------------------------------------------- helpers
 
 
-def _check(session_id: str, token: Any) -> Any:
-    if not isinstance(token, str) or not _SAFE.fullmatch(token) or not _SAFE.fullmatch(session_id):
+def _check(session_id: str, key: Any) -> Any:
+    """Return the session when `key` is its share key or its token, else None."""
+    if not isinstance(key, str) or not _SAFE.fullmatch(key) or not _SAFE.fullmatch(session_id):
         return None
-    return backend(current_app).store.authorised(session_id, token)
+    return backend(current_app).store.readable(session_id, key)
 
 
-def _authorised(session_id: str) -> tuple[Any, bool]:
-    """Return the session the request's token opens and whether the token came in the query; else 404."""
-    query = request.args.get("token")
-    if query:
-        record = _check(session_id, query)
-        if record is not None:
-            return record, True
+def _authorised(session_id: str) -> tuple[Any, str]:
+    """Return the session the request may read and how: "key" or "token" (in the query), or "cookie"; else 404."""
+    for via in ("key", "token"):
+        given = request.args.get(via)
+        if given:
+            record = _check(session_id, given)
+            if record is not None:
+                return record, via
     record = _check(session_id, request.cookies.get(COOKIE_PREFIX + session_id))
     if record is None:
         abort(404)  # not 403: whether a session exists is itself a secret
-    return record, False
+    return record, "cookie"
+
+
+def _same_origin() -> bool:
+    """Tell whether a request comes from a page of this server (Sec-Fetch-Site, else Origin), or from no page at all."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+def inline_style_hashes(html: str) -> list[str]:
+    """Return the CSP sources ('sha256-…') that allow each <style> element of a page."""
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(css.encode('utf-8')).digest()).decode('ascii')}'"
+            for css in re.findall(r"<style>(.*?)</style>", html, flags=re.S)]
 
 
 def _remember(response: Response, record: Any) -> None:
-    response.set_cookie(COOKIE_PREFIX + record.id, record.token, max_age=COOKIE_DAYS * 86400, path="/",
-                        httponly=True, samesite="Strict", secure=current_app.config["COOKIE_SECURE"])
+    # The cookie holds the read-only share key: it opens the scorecard and lists the session in
+    # History, never the interview itself.
+    response.set_cookie(COOKIE_PREFIX + record.id, record.share or record.token, max_age=COOKIE_DAYS * 86400,
+                        path="/", httponly=True, samesite="Strict", secure=current_app.config["COOKIE_SECURE"])
     # Cookies ride on every request; past MAX_REMEMBERED, forget this browser's oldest sessions.
     names = [k for k in request.cookies if k.startswith(COOKIE_PREFIX) and k != COOKIE_PREFIX + record.id]
     if len(names) < MAX_REMEMBERED:

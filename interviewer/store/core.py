@@ -17,7 +17,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import bindparam, create_engine, event, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool, StaticPool
@@ -26,9 +26,9 @@ from interviewer.errors import StoreError
 from interviewer.store import schema
 from interviewer.store.faults import Fault, classify, explain
 from interviewer.store.records import ScorecardRow, SessionRecord, Turn
-from interviewer.store.rows import (as_data, clean, digest, dumps, insert_turns, now, plausible_token, reply_row,
-                                    same_token, session_record, summarise, user_row)
-from interviewer.store.schema import scorecards, sessions, turns
+from interviewer.store.rows import (as_data, clean, dumps, insert_turns, now, plausible_token, reply_row,
+                                    same_token, session_record, state_json, summarise, user_row)
+from interviewer.store.schema import digest, scorecards, sessions, turns
 from interviewer.store.sqlite import FileGuard, Gate, memory_connection
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,32 @@ T = TypeVar("T")
 _MIGRATION_LOCK = 7_300_451
 # Tokens handed to sessions() per query (SQLite caps bound parameters; a history is short anyway).
 _TOKENS_PER_QUERY = 500
+
+
+def _advance(conditional: bool) -> Any:
+    """The UPDATE that saves a turn's state and counts its rows in (if `conditional`, only from the
+    turn count the writer read); built once, since building statements was a third of a turn's cost."""
+    where = sessions.c.id == bindparam("b_id")
+    if conditional:
+        where = where & (sessions.c.turns == bindparam("b_version"))
+    return (sessions.update().where(where)
+            .values(turns=sessions.c.turns + bindparam("b_added"), state=bindparam("b_state"),
+                    updated_at=bindparam("b_at", type_=schema.UTCDateTime), phase=bindparam("b_phase"),
+                    topic=bindparam("b_topic"), answered=bindparam("b_answered"),
+                    average_grade=bindparam("b_average_grade"))
+            .returning(sessions.c.turns))
+
+
+_ADVANCE, _ADVANCE_FROM = _advance(False), _advance(True)
+
+
+class StaleState(StoreError):
+    """A write conditional on the session's version found that another process wrote a turn first."""
+
+    def __init__(self, session_id: str, expected: int, found: int):
+        super().__init__(f"session {session_id} has moved on ({found} turns saved, not {expected}); "
+                         "reload its state and answer from that")
+        self.session_id, self.expected, self.found = session_id, expected, found
 
 
 class Store:
@@ -98,15 +124,19 @@ class Store:
 
     def create_session(self, config: Mapping[str, Any], state: Mapping[str, Any], replies: Iterable[Any],
                        client: str | None = None) -> SessionRecord:
-        """Start a session with a fresh id and token, its opening replies saved as its first turns."""
-        config, state = as_data(config), as_data(state)
+        """Start a session with a fresh id and token, its opening replies saved as its first turns.
+
+        `state` may be the engine's State itself (it is encoded faster than its `to_dict()`).
+        """
+        config = as_data(config)
         rows = [reply_row(r) for r in replies]
         summary = summarise(state)
-        config_json, state_json = dumps(config), dumps(state)
-        sid, token = secrets.token_urlsafe(12), secrets.token_urlsafe(32)
+        config_json, encoded = dumps(config), state_json(state)
+        sid, token, share = secrets.token_urlsafe(12), secrets.token_urlsafe(32), schema.new_share_key()
         at = now()
-        values = dict(id=sid, token=token, token_hash=digest(token), client=clean(client)[:200] if client else None,
-                      created_at=at, updated_at=at, config=config_json, state=state_json, turns=len(rows),
+        values = dict(id=sid, token=token, token_hash=digest(token), share=share, share_hash=digest(share),
+                      client=clean(client)[:200] if client else None,
+                      created_at=at, updated_at=at, config=config_json, state=encoded, turns=len(rows),
                       **summary)
 
         def work(conn: Connection) -> None:
@@ -115,29 +145,37 @@ class Store:
 
         self._write(work)
         return SessionRecord(id=sid, token=token, created_at=at, updated_at=at, config=json.loads(config_json),
-                             state=json.loads(state_json), turns=len(rows), client=values["client"], **summary)
+                             state=json.loads(encoded), turns=len(rows), client=values["client"], share=share,
+                             **summary)
 
     def record_turn(self, session_id: str, text: str | None, replies: Iterable[Any],
-                    state: Mapping[str, Any]) -> int:
+                    state: Any, *, version: int | None = None) -> int:
         """Save a user message, the replies to it, their scorecards and the new state in one transaction.
 
-        Return the session's turn count. Raise StoreError (having changed nothing) when it cannot.
+        Return the session's turn count, which is also its version. version: the turn count the
+        caller's state was read at; the write then happens only if the session still has exactly
+        that many turns, else StaleState is raised — another process (a second server behind the
+        load balancer) wrote a turn since, and the caller must reload the state and answer from it.
+        Raise StoreError (having changed nothing) when it cannot save.
         """
-        state = as_data(state)
         rows = ([] if text is None else [user_row(text)]) + [reply_row(r) for r in replies]
+        if version is not None and not rows:
+            raise ValueError("a write conditional on the version must add a turn, or the version stays put")
         summary = summarise(state)
-        state_json = dumps(state)
+        encoded = state_json(state)
         at = now()
 
         def work(conn: Connection) -> int:
             # The UPDATE comes first: it takes the write lock (SQLite) or the row lock (PostgreSQL),
-            # so two writers on one session get dense, distinct turn numbers.
-            last = conn.execute(
-                sessions.update().where(sessions.c.id == session_id)
-                .values(turns=sessions.c.turns + len(rows), state=state_json, updated_at=at, **summary)
-                .returning(sessions.c.turns)
-            ).scalar()
+            # so two writers on one session get dense, distinct turn numbers; with a version, the
+            # second of two writers that read the same state finds the count moved and writes nothing.
+            last = conn.execute(_ADVANCE if version is None else _ADVANCE_FROM, {
+                "b_id": session_id, "b_version": version, "b_added": len(rows), "b_state": encoded, "b_at": at,
+                **{f"b_{k}": v for k, v in summary.items()}}).scalar()
             if last is None:
+                found = conn.execute(select(sessions.c.turns).where(sessions.c.id == session_id)).scalar()
+                if found is not None and version is not None:
+                    raise StaleState(session_id, version, int(found))
                 raise StoreError(f"There is no session {session_id!r} in the database {self.where}; "
                                  "start a new interview.")
             insert_turns(conn, session_id, last - len(rows) + 1, rows, at)
@@ -147,7 +185,7 @@ class Store:
             # The session holds this very state (its turn counter makes it unique) and ends with these
             # very rows: the COMMIT whose answer was lost went through.
             row = conn.execute(select(sessions.c.turns, sessions.c.state).where(sessions.c.id == session_id)).first()
-            if row is None or row.state != state_json or row.turns < len(rows):
+            if row is None or row.state != encoded or row.turns < len(rows):
                 return None
             tail = conn.execute(
                 select(turns.c.role, turns.c.kind, turns.c.text, turns.c.payload)
@@ -180,20 +218,30 @@ class Store:
         record = self.session(session_id)
         return record if record and plausible_token(token) and same_token(record.token, token) else None
 
-    def sessions(self, tokens: Iterable[str]) -> list[SessionRecord]:
-        """Return the sessions these tokens open, newest first (one browser's history)."""
-        if isinstance(tokens, str):
-            tokens = [tokens]
+    def readable(self, session_id: str, key: str | None) -> SessionRecord | None:
+        """Return the session when `key` is its share key or its token (either may read it), else None."""
+        record = self.session(session_id)
+        if record is None or not plausible_token(key):
+            return None
+        return record if same_token(record.share or "", key) or same_token(record.token, key) else None
+
+    def sessions(self, keys: Iterable[str]) -> list[SessionRecord]:
+        """Return the sessions these share keys (or tokens) open, newest first (one browser's history)."""
+        if isinstance(keys, str):
+            keys = [keys]
         wanted = {}
-        for token in tokens or ():
-            if plausible_token(token):
-                wanted[digest(token)] = token
+        for key in keys or ():
+            if plausible_token(key):
+                wanted[digest(key)] = key
         hashes = list(wanted)
         rows = []
         for i in range(0, len(hashes), _TOKENS_PER_QUERY):
-            query = sessions.select().where(sessions.c.token_hash.in_(hashes[i:i + _TOKENS_PER_QUERY]))
+            part = hashes[i:i + _TOKENS_PER_QUERY]
+            query = sessions.select().where(sessions.c.share_hash.in_(part) | sessions.c.token_hash.in_(part))
             rows += self._read(lambda c, q=query: c.execute(q).all())
-        rows = [r for r in rows if same_token(r.token, wanted[r.token_hash])]
+        rows = [r for r in rows if (r.share_hash in wanted and same_token(r.share, wanted[r.share_hash]))
+                or (r.token_hash in wanted and same_token(r.token, wanted[r.token_hash]))]
+        rows = list({r.id: r for r in rows}.values())
         rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
         return [session_record(r) for r in rows]
 
@@ -204,6 +252,20 @@ class Store:
         query = turns.select().where(turns.c.session_id == session_id).order_by(turns.c.seq)
         return [Turn(seq=r.seq, role=r.role, kind=r.kind, text=r.text, payload=json.loads(r.payload),
                      created_at=r.created_at) for r in self._read(lambda c: c.execute(query).all())]
+
+    def transcript_page(self, session_id: str, before: int | None = None, limit: int = 200) -> tuple[list[Turn], int]:
+        """Return up to `limit` turns before turn number `before` (the latest, without it), in order,
+        and how many turns come before those (turns are numbered densely from 1)."""
+        if not isinstance(session_id, str):
+            return [], 0
+        query = turns.select().where(turns.c.session_id == session_id)
+        if before is not None:
+            query = query.where(turns.c.seq < before)
+        query = query.order_by(turns.c.seq.desc()).limit(max(1, int(limit)))
+        rows = list(reversed(self._read(lambda c: c.execute(query).all())))
+        page = [Turn(seq=r.seq, role=r.role, kind=r.kind, text=r.text, payload=json.loads(r.payload),
+                     created_at=r.created_at) for r in rows]
+        return page, (page[0].seq - 1 if page else 0)
 
     def scorecards(self, session_id: str) -> list[ScorecardRow]:
         """Return a session's scorecards in the order they were given."""
@@ -217,6 +279,31 @@ class Store:
     def schema_version(self) -> int:
         """Return the schema version the database holds."""
         return self._read(schema.stored_version)
+
+    def health(self) -> str | None:
+        """Return why a turn could not be saved right now (read-only, unreachable, replaced…), or None.
+
+        One try, no retries: a health check must answer quickly, and say so when the store cannot.
+        """
+        guard = self._guard
+        if guard is not None:
+            problem = guard.problem(writing=True)
+            if problem == "readonly":
+                return explain(Fault("readonly", ""), str(guard.path))
+            if problem == "replaced":
+                return f"The database file {guard.path} was replaced by another file; restart interviewer."
+        try:
+            with self._writer if self._serial else nullcontext(), self._gate.shared(), self.engine.connect() as conn:
+                with conn.begin():
+                    if conn.dialect.name == "postgresql":
+                        # A standby, or a database set read-only, takes reads and refuses every write.
+                        if conn.execute(text("SHOW transaction_read_only")).scalar() == "on":
+                            return explain(Fault("readonly", ""), self.where)
+                    else:
+                        conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+            return explain(classify(exc), self.where, saving=False)
+        return None
 
     # ------------------------------------------------------------------ plumbing
 

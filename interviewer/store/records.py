@@ -9,7 +9,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """One interview: who may open it (token), its settings, its latest state and a summary."""
+    """One interview: who may continue it (token) or only read it (share), its settings, latest state and summary."""
 
     id: str
     token: str
@@ -21,8 +21,9 @@ class SessionRecord:
     topic: str | None
     answered: int
     average_grade: float | None
-    turns: int
+    turns: int  # the number of turns saved, which is also the session's version
     client: str | None = None
+    share: str | None = None  # the read-only key of its scorecard's share link
 
 
 @dataclass(frozen=True)

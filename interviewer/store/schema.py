@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime, timezone
 from typing import Callable
 
 from sqlalchemy import (Column, DateTime, Float, ForeignKey, ForeignKeyConstraint, Index, Integer,
-                        MetaData, String, Table, Text, inspect, select)
+                        MetaData, String, Table, Text, inspect, select, text)
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
@@ -61,8 +63,13 @@ sessions = Table(
     Column("answered", Integer, nullable=False, default=0),
     Column("average_grade", Float),
     Column("turns", Integer, nullable=False, default=0),
+    # The read-only key of the scorecard's share link (and of the browser's history cookie): it
+    # opens the scorecard and its exports, never the interview itself. Added in version 2.
+    Column("share", String(80)),
+    Column("share_hash", String(64)),
 )
 Index("ix_sessions_created_at", sessions.c.created_at)
+Index("ix_sessions_share_hash", sessions.c.share_hash, unique=True)
 
 # Every user message and every reply, numbered densely per session from 1.
 turns = Table(
@@ -90,12 +97,35 @@ scorecards = Table(
 )
 
 
+def digest(secret: str) -> str:
+    """Return the digest a token or share key is looked up by."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_share_key() -> str:
+    """Return a fresh read-only share key."""
+    return secrets.token_urlsafe(24)
+
+
 def _create_v1(conn: Connection) -> None:
+    # The tables as they are now: a new database gets the later steps' columns at once, and those
+    # steps see them there and add nothing.
     metadata.create_all(conn, tables=[sessions, turns, scorecards])
 
 
+def _add_share_keys(conn: Connection) -> None:
+    """v2: give every session a read-only share key of its own, apart from its resume token."""
+    if "share" not in {c["name"] for c in inspect(conn).get_columns("sessions")}:
+        conn.execute(text("ALTER TABLE sessions ADD COLUMN share VARCHAR(80)"))
+        conn.execute(text("ALTER TABLE sessions ADD COLUMN share_hash VARCHAR(64)"))
+    for sid in conn.execute(select(sessions.c.id).where(sessions.c.share.is_(None))).scalars().all():
+        key = new_share_key()
+        conn.execute(sessions.update().where(sessions.c.id == sid).values(share=key, share_hash=digest(key)))
+    conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ix_sessions_share_hash ON sessions (share_hash)"))
+
+
 # Step N takes a database at version N-1 to version N. Add a step, never edit an old one.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _add_share_keys}
 
 
 def current_version() -> int:

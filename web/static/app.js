@@ -80,7 +80,8 @@
   function scorecardLinks() {
     if (!session) return null;
     var base = "/sessions/" + encodeURIComponent(session.session_id);
-    var q = "?token=" + encodeURIComponent(session.token);
+    // The read-only share key, never the token: these links can be shared, bookmarked, logged.
+    var q = "?key=" + encodeURIComponent(session.share || "");
     var again = el("button", { type: "button", text: "New interview" });
     again.addEventListener("click", function () { newButton.click(); });
     return el("p", { className: "links" }, [
@@ -348,14 +349,44 @@
     setStatus("", null);
   });
 
+  // A resumed transcript holds the latest turns; `earlier` (a count) says how many came before.
+  function replayTurns(turns) {
+    (turns || []).forEach(function (turn) {
+      if (turn.role === "user") userMessage(turn.text);
+      else render(turn, true);
+    });
+  }
+
+  function earlierButton(count, before) {
+    if (!count) return;
+    var button = el("button", { type: "button", className: "button-quiet earlier",
+                                text: "Show earlier turns (" + count + " more)" });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      socket.emit("earlier", { before: before });
+    });
+    log.insertBefore(el("li", { className: "msg msg-earlier" }, [button]), log.firstChild);
+  }
+
+  socket.on("earlier", function (page) {
+    var top = log.querySelector(".msg-earlier");
+    var first = top ? top.nextSibling : log.firstChild;
+    if (top) log.removeChild(top);
+    var end = log.lastChild;
+    replayTurns(page.turns);
+    // The page was drawn at the end of the log: move it above what was already there.
+    var moved = [];
+    for (var node = end ? end.nextSibling : log.firstChild; node; node = node.nextSibling) moved.push(node);
+    moved.forEach(function (node) { log.insertBefore(node, first); });
+    if (page.turns && page.turns.length) earlierButton(page.earlier, page.turns[0].seq);
+  });
+
   socket.on("transcript", function (t) {
     log.textContent = "";
     queue = [];
     typing.hidden = true;
-    (t.turns || []).forEach(function (turn) {
-      if (turn.role === "user") userMessage(turn.text);
-      else render(turn, true);
-    });
+    replayTurns(t.turns);
+    if (t.turns && t.turns.length) earlierButton(t.earlier, t.turns[0].seq);
     var note = t.phase === "ended"
       ? "Welcome back — this interview is over. Say “new” for another, or open the scorecard from the summary."
       : "Welcome back — we're where we left off.";
