@@ -18,7 +18,7 @@ from interviewer.dialogue.intents import Intent, classify, continues, normalise_
 from interviewer.dialogue.planner import Planner
 from interviewer.dialogue.replies import Reply
 from interviewer.dialogue.setup import SetupChoice, parse_setup
-from interviewer.dialogue.state import MAX_COUNT, Attempt, Config, FollowUp, Result, State
+from interviewer.dialogue.state import MAX_COUNT, ROUNDS, Attempt, Config, FollowUp, Result, State
 from interviewer.dialogue.summary import progress_reply, summary_reply
 from interviewer.errors import GradingError, InputError
 from interviewer.grading.render import format_scorecard
@@ -267,6 +267,7 @@ class Interviewer:
             mode=choice.mode or state.config.mode,
             answer_mode=state.config.answer_mode,
             seed=state.config.seed,
+            round=state.config.round,
         ))
         state = state.evolve(config=config, started_at=state.started_at or self.clock())
         level = f"{config.difficulty} " if config.difficulty else ""
@@ -840,6 +841,7 @@ def _clamp(config: Config) -> Config:
         mode=config.mode if config.mode in ("practice", "mock") else "practice",
         answer_mode=config.answer_mode if config.answer_mode in ("auto", "lines") else "auto",
         seed=int(config.seed),
+        round=config.round if config.round in ROUNDS else "interview",
     )
 
 

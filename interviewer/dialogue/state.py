@@ -11,6 +11,8 @@ from interviewer.records import Scorecard
 # wrapup: the last answer fell far short; "Anything to add before we wrap up?" waits for a reply.
 PHASES = ("setup", "asking", "answering", "clarify", "followup", "wrapup", "ended")
 MODES = ("practice", "mock")
+# The kind of round (Socket.IO `start` {mode}): bank questions; review of due concepts; an open design prompt.
+ROUNDS = ("interview", "review", "design")
 ANSWER_MODES = ("auto", "lines")
 LEVELS = ("easy", "medium", "hard")
 
@@ -28,6 +30,7 @@ class Config:
     mode: str = "practice"  # practice: feedback after each answer; mock: all feedback at the end
     answer_mode: str = "auto"  # auto: a full message is an answer; lines: collect until an empty line
     seed: int = 0
+    round: str = "interview"  # one of ROUNDS
 
 
 @dataclass(frozen=True)

@@ -242,7 +242,7 @@ class Hub:
     def _open(self, sid: str, request: StartRequest, lead: list[Reply]) -> list[Event]:
         seed = self.seed if self.seed is not None else secrets.randbelow(2**31)
         config = Config(topic=request.topic, difficulty=request.difficulty,
-                        count=request.count or DEFAULT_COUNT, seed=seed)
+                        count=request.count or DEFAULT_COUNT, seed=seed, round=request.round)
         state, replies = self.engine.start(config)
         payloads = [r.to_dict() for r in lead + replies]
         record = self.store.create_session(asdict(state.config), state, payloads, client="web")

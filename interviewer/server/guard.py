@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from interviewer.dialogue.state import LEVELS, MAX_COUNT
+from interviewer.dialogue.state import LEVELS, MAX_COUNT, ROUNDS
 from interviewer.errors import InputError
 from interviewer.report import printable
 
@@ -21,7 +21,7 @@ MAX_TOKEN_CHARS = 128
 # as a lone surrogate, which neither the engine nor the database can encode.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
-START_FIELDS = ("token", "topic", "difficulty", "count")
+START_FIELDS = ("token", "topic", "difficulty", "count", "mode")
 MESSAGE_FIELDS = ("text",)
 EARLIER_FIELDS = ("before", "limit")
 
@@ -34,6 +34,7 @@ class StartRequest:
     topic: str | None = None
     difficulty: str | None = None
     count: int | None = None
+    round: str = "interview"  # the payload's `mode`: interview | review | design
 
 
 def _fields(payload: Any, allowed: tuple[str, ...], event: str) -> dict[str, Any]:
@@ -74,7 +75,11 @@ def check_start(payload: Any) -> StartRequest:
     count = data.get("count")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT):
         raise InputError(f"`count` must be a whole number from 1 to {MAX_COUNT}.")
-    return StartRequest(token=token or None, topic=topic or None, difficulty=difficulty, count=count)
+    mode = data.get("mode")
+    if mode is not None and mode not in ROUNDS:
+        raise InputError(f"`mode` must be one of {', '.join(ROUNDS)}.")
+    return StartRequest(token=token or None, topic=topic or None, difficulty=difficulty, count=count,
+                        round=mode or "interview")
 
 
 def check_message(payload: Any, max_bytes: int) -> str:
