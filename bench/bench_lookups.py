@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from interviewer.errors import InputError  # noqa: E402
 from interviewer.ingest import load_corpus, strip_inline_markdown  # noqa: E402
 from interviewer.records import Document  # noqa: E402
 
@@ -169,7 +170,7 @@ def evaluate(lookups: Sequence[Lookup], search: Callable[[str], list[tuple[str, 
     for lk in lookups:
         try:
             hits = search(lk.query)
-        except Exception:  # a query the engine refuses counts as unanswered
+        except InputError:  # a query the engine refuses counts as unanswered
             hits = []
         ranks[lk.id] = answered_at(lk, hits[:DEPTH])
     groups: dict[str, list[Lookup]] = defaultdict(list)

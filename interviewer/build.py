@@ -29,6 +29,7 @@ from interviewer.config import Settings
 from interviewer.errors import CorpusError, DataDirError, IndexCorrupt
 from interviewer.extract import extract_questions
 from interviewer.grading import concepts_for
+from interviewer.grading.aliases import default_synonyms
 from interviewer.ingest import corpus_files, load_corpus
 from interviewer.lexicon import Lexicon, build_lexicon
 from interviewer.records import Document, Question
@@ -188,7 +189,8 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
         report("indexing")
         Bank(questions).save(temp / settings.bank_path.name)
         lexicon.save(temp / settings.lexicon_path.name)
-        search.write_index(temp / "index", chunks, lexicon)
+        search.write_index(temp / "index", chunks, lexicon, questions=questions,
+                           synonyms=search.synonym_groups(default_synonyms().phrases))
         report("saving")
         counts = {"documents": len(corpus.documents), "chunks": len(chunks), "questions": len(questions)}
         seconds = time.perf_counter() - started
