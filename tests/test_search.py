@@ -11,11 +11,7 @@ import pytest
 
 from interviewer.errors import IndexCorrupt, IndexMissing, InputError
 from interviewer.ingest import load_corpus, parse_document, strip_inline_markdown
-from interviewer.records import Question, Source
-from interviewer.search import (
-    Part, Passage, PhraseDefinitions, PhraseVocabulary, SearchIndex, chunk_document, chunk_documents, snippet,
-    write_index,
-)
+from interviewer.search import Part, Passage, SearchIndex, chunk_document, chunk_documents, snippet
 from interviewer.text import repair
 
 # Realistic questions a candidate types or dictates → (document, a piece of the heading path) that

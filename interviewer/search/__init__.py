@@ -11,7 +11,8 @@ adds sources such as the concept inventory.
 """
 
 from interviewer.search.chunking import Anchor, Part, Passage, chunk_document, chunk_documents
-from interviewer.search.index import FORMAT, Hit, SearchIndex, SearchResult, write_index
+from interviewer.search.index import Hit, SearchIndex, SearchResult
+from interviewer.search.writing import FORMAT, write_index
 from interviewer.search.query import Clause, Plan, Planner, Speller
 from interviewer.search.snippet import snippet
 from interviewer.search.vocabulary import (

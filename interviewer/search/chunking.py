@@ -56,6 +56,31 @@ class Passage(Chunk):
         starts = [p.offset for p in self.parts]
         return self.parts[max(0, bisect.bisect_right(starts, offset) - 1)]
 
+    def part_texts(self) -> list[str]:
+        """Return the text of every part (an absorbed part's heading lines first)."""
+        ends = [p.offset for p in self.parts[1:]] + [len(self.text)]
+        return [self.text[p.offset : end] for p, end in zip(self.parts, ends)]
+
+    def body_offsets(self) -> list[int]:
+        """Return where each part's own words start, after the heading lines an absorbed part opens with."""
+        out = []
+        for part, text in zip(self.parts, self.part_texts()):
+            offset = part.offset
+            for line in text.split("\n"):
+                if not line.strip() or line.strip() not in part.heading_path:
+                    break
+                offset += len(line) + 1
+            out.append(offset)
+        return out
+
+    def shared_headings(self) -> int:
+        """Return how many leading headings all the parts share (the pack's parent and above)."""
+        paths = [p.heading_path for p in self.parts] or [self.heading_path]
+        shared = 0
+        while all(len(p) > shared for p in paths) and len({p[shared] for p in paths}) == 1:
+            shared += 1
+        return shared
+
 
 @dataclass(frozen=True)
 class _Block:
