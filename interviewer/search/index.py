@@ -79,7 +79,7 @@ class SearchIndex:
     def __init__(self, ix, meta: dict, *, vocabularies: Sequence[Vocabulary] = (),
                  definitions: Sequence[Definitions] = (), k1: float = 1.5, b: float = 0.75, delta: float = 1.0,
                  synonym_weight: float = 0.5, acronym_weight: float = 0.5, pair_weight: float = 0.3,
-                 asking_weight: float = 0.5, common_share: float = 0.1, candidates: int = 100,
+                 asking_weight: float = 0.5, common_share: float = 0.1, candidates: int = 50,
                  fetch_factor: int = 3, snippet_words: int = 32, cache_size: int = 2048):
         """Wrap an open whoosh index.
 
@@ -323,28 +323,29 @@ class SearchIndex:
         passage = self.passage_at(*place)
         return self._docnum(passage) if passage else None
 
-    def _sides(self, x: str, y: str) -> tuple[str, str]:
+    def _sides(self, *sides: str) -> tuple[str, ...]:
         """Give the first side of "X vs Y N" the head noun N it shares ("strong vs eventual consistency")."""
+        x, y = sides[0], sides[-1]
         xs, ys = x.split(), y.split()
         if self._defining(x) is None and len(xs) < len(ys):
             for k in range(1, len(ys)):
                 if self._defining(" ".join(xs + ys[k:])) is not None:
-                    return " ".join(xs + ys[k:]), y
+                    return (" ".join(xs + ys[k:]), *sides[1:])
             if len(xs) == 1:
-                return " ".join(xs + ys[1:]), y
-        return x, y
+                return (" ".join(xs + ys[1:]), *sides[1:])
+        return sides
 
     def _compare(self, plan: Plan, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Rank a comparison: the passage that speaks of both sides most evenly (often the one that
         compares them), then each side's defining (or best) passage, then the rest."""
         sides = self._sides(*plan.subjects)
-        lists = [self._ranking(side, self._fetch_factor * 10) for side in sides]
+        lists = [self._ranking(side, self._fetch_factor * 5) for side in sides]
         both = []
         if all(lists):
             tops = [max(s for _, s in found) for found in lists]
             scores = [dict(found) for found in lists]
-            both = sorted(((min(sc[d] / top for sc, top in zip(scores, tops)), d) for d in scores[0] if d in scores[1]),
-                          reverse=True)
+            both = sorted(((min(sc[d] / top for sc, top in zip(scores, tops)), d)
+                           for d in scores[0] if all(d in sc for sc in scores)), reverse=True)
         head = [both[0][1]] if both else [d for d, _ in ranked[:1]]
         firsts = [self._defining(side) for side in sides]
         firsts = [f if f is not None else (found[0][0] if found else None) for f, found in zip(firsts, lists)]

@@ -164,9 +164,11 @@ class Planner:
         for pattern in self.rules.comparison:
             m = pattern.fullmatch(q)
             if m:
-                pair = _side(m.group("x"), first=True), _side(m.group("y"))
-                if all(pair):
-                    return "comparison", pair
+                # "X vs Y vs Z" compares three things.
+                sides = (_side(m.group("x"), first=True),
+                         *(_side(y) for y in re.split(r"\s+(?:vs\.?|versus)\s+", m.group("y"))))
+                if all(sides):
+                    return "comparison", sides
         m = self.rules.or_pattern.fullmatch(q) if asked else None
         if m:
             pair = _side(m.group("x"), first=True), _side(m.group("y"))
