@@ -136,6 +136,38 @@ def test_what_is_x_puts_the_defining_passage_first(search_index, query, heading)
     assert heading in result.hits[0].heading.lower(), [h.heading for h in result.hits]
 
 
+# --------------------------------------------------------------------------- in the chat
+
+
+@pytest.fixture
+def chat(bank, search_index, built_settings):
+    from interviewer.dialogue import Config, Interviewer
+    from interviewer.grading import Grader
+
+    engine = Interviewer(bank, search_index, Grader(Lexicon.load(built_settings.lexicon_path)), clock=lambda: 0.0)
+    state, _ = engine.start(Config(topic="surprise", count=3))
+    return engine, state.evolve(current="000-open-185", asked=("000-open-185",), number=1, phase="asking")
+
+
+def test_the_chat_echoes_what_was_asked_without_its_tail(chat):
+    engine, state = chat
+    _, [reply] = engine.handle(state, "what's the difference between write-through and write-back again?")
+    assert reply.kind == "lookup"
+    # The chat takes the opener off ("what's the difference between"); the card's heading on the
+    # chat page shows the two things asked about, and no "again".
+    assert reply.data["query"] == "write through and write back"
+    assert "again" not in reply.text.split("again?")[0]  # said nowhere but in the candidate's own words
+    assert reply.data["hits"][0]["doc"] == "001-system-design-concepts"
+    assert "Write-Behind" in reply.data["hits"][0]["text"]
+
+
+def test_the_chat_quotes_the_part_that_names_a_thing_and_the_part_that_explains_it(chat):
+    engine, state = chat
+    _, [reply] = engine.handle(state, "hmm what's a retry storm exactly?")
+    assert 'This dangerous phenomenon is known as a "retry storm"' in reply.text
+    assert "“The Problem with Simple Retries”" in reply.text
+
+
 # --------------------------------------------------------------------------- the index: fields and questions
 
 

@@ -510,7 +510,7 @@ class Interviewer:
         top, *others = result.hits
         part = top.part_text(top.cited)
         short = len(part.split()) < LOOKUP_SHORT_WORDS
-        passing = result.kind != "comparison" and not result.suggestion and self._named_in_passing(topic, top)
+        passing = result.kind == "lookup" and not result.suggestion and self._named_in_passing(topic, top)
         data["in_passing"] = passing
         lead = "The notes only mention this in passing; the closest is from " if passing else "From "
         text = f"{lead}{say.cite(top.doc, top.heading, top.line)}: {_passage(part if short else top.snippet, 400)}"

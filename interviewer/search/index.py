@@ -66,7 +66,7 @@ class SearchResult:
     suggestion: str | None
     hits: tuple[Hit, ...]
     topic: str = ""  # the question as searched: fillers, tails and question words taken out
-    kind: str = "lookup"  # lookup | definition | comparison
+    kind: str = "lookup"  # lookup | definition | comparison | pair ("X and Y")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result shaped as `interviewer search --json` prints it."""
@@ -229,7 +229,7 @@ class SearchIndex:
         ranked = self._answers_first(self._rank(plan, top * self._fetch_factor))
         if plan.kind == "definition":
             ranked = self._promote(plan, ranked, 0, [self._defining(plan.subjects[0])])
-        elif plan.kind == "comparison":
+        elif plan.kind in ("comparison", "pair"):
             ranked = self._compare(plan, ranked)
         hits: list[Hit] = []
         shown: set[tuple[str, tuple[str, ...]]] = set()

@@ -36,6 +36,8 @@ class Rules:
     comparison: tuple[re.Pattern[str], ...]
     or_pattern: re.Pattern[str]
     or_words: int
+    and_pattern: re.Pattern[str]
+    and_words: int
     kind_nouns: tuple[str, ...]
 
 
@@ -53,6 +55,8 @@ def default_rules() -> Rules:
         comparison=tuple(re.compile(p) for p in data["comparison"]),
         or_pattern=re.compile(data["or_pattern"]),
         or_words=int(data["or_words"]),
+        and_pattern=re.compile(data["and_pattern"]),
+        and_words=int(data["and_words"]),
         kind_nouns=tuple(data["kind_nouns"]),
     )
 
@@ -74,7 +78,7 @@ class Plan:
     clauses: tuple[Clause, ...]  # one per own term (weight 1), then other wordings
     highlight: frozenset[str]
     topic: str  # the question as searched: fillers, tails and question words out (for echoes)
-    kind: str  # lookup | definition | comparison
+    kind: str  # lookup | definition | comparison | pair ("X and Y")
     subjects: tuple[str, ...]  # what a definition or comparison is about
     suggestion: str | None
 
@@ -112,8 +116,8 @@ class Planner:
         spoken = normalise_spoken(kept).text
         corrections = self._corrections(spoken) if spell else {}
         kind, subjects = self.read(_suggest(spoken, corrections) or spoken, asked="?" in query)
-        topic = {"definition": subjects[0] if subjects else "",
-                 "comparison": " vs ".join(subjects)}.get(kind) or _suggest(spoken, corrections) or spoken
+        topic = {"definition": subjects[0] if subjects else "", "comparison": " vs ".join(subjects),
+                 "pair": " and ".join(subjects)}.get(kind) or _suggest(spoken, corrections) or spoken
         terms: list[str] = []
         clauses: list[Clause] = []
         named: set[tuple[int, ...]] = set()  # spans of terms that name one thing (a hyphenated compound)
@@ -159,7 +163,8 @@ class Planner:
         return _tidy(self.rules.tails.sub("", text))
 
     def read(self, spoken: str, asked: bool = False) -> tuple[str, tuple[str, ...]]:
-        """Tell what a question asks: ("comparison", (x, y)), ("definition", (x,)) or ("lookup", ())."""
+        """Tell what a question asks: ("comparison", (x, y, …)), ("pair", (x, y)), ("definition", (x,))
+        or ("lookup", ())."""
         q = " ".join(re.sub(r"[?!.]+\s*$", "", spoken.lower()).split())
         for pattern in self.rules.comparison:
             m = pattern.fullmatch(q)
@@ -178,6 +183,11 @@ class Planner:
             m = pattern.fullmatch(q)
             if m and 0 < len(m.group("x").split()) <= 6:
                 return "definition", (m.group("x").strip(" ,"),)
+        m = self.rules.and_pattern.fullmatch(q)
+        if m:
+            pair = _side(m.group("x"), first=True), _side(m.group("y"))
+            if all(pair) and all(len(s.split()) <= self.rules.and_words for s in pair):
+                return "pair", pair
         return "lookup", ()
 
     def _corrections(self, text: str) -> dict[str, str]:
