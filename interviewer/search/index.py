@@ -290,7 +290,7 @@ class SearchIndex:
         for clause in clauses:
             if len(clause.terms) == 1:
                 postings = [("text", clause.terms[0], clause.weight)]
-            else:  # a phrase: each pair of neighbours, as `_match` weighs them
+            else:  # a phrase: each pair of neighbours, as `match` weighs them
                 share = clause.weight / (len(clause.terms) - 1)
                 postings = [("pairs", f"{a} {b}", share) for a, b in zip(clause.terms, clause.terms[1:])]
             for field, term, weight in postings:
@@ -310,18 +310,15 @@ class SearchIndex:
         """Weigh a passage that only asks (a list of interview questions) at `asking_weight`."""
         if not self._asking_weight < 1:
             return ranked
-        weighed = [(d, s * self._asking_weight if self._only_asks(d) else s) for d, s in ranked]
+        weighed = [(d, s * self._asking_weight if d in self._only_asking else s) for d, s in ranked]
         return sorted(weighed, key=lambda r: -r[1])
-
-    def _only_asks(self, docnum: int) -> bool:
-        return docnum in self._only_asking
 
     def _defining(self, phrase: str) -> int | None:
         place = self.definitions.defining_passage(phrase)
         if place is None:
             return None
         passage = self.passage_at(*place)
-        return self._docnum(passage) if passage else None
+        return self._docnums.get(passage.id) if passage else None
 
     def _sides(self, *sides: str) -> tuple[str, ...]:
         """Give the first side of "X vs Y N" the head noun N it shares ("strong vs eventual consistency")."""
@@ -372,17 +369,10 @@ class SearchIndex:
         head = ranked[:after]
         wanted = [d for d in dict.fromkeys(wanted) if d is not None and d not in dict(head)]
         scores = dict(ranked)
-        missing = [d for d in wanted if d not in scores]
+        missing = sorted(d for d in wanted if d not in scores)
         if missing:
-            scores.update(self._scores(plan, missing))
+            scores.update(self._rescore(plan.clauses, missing))
         return head + [(d, scores.get(d, 0.0)) for d in wanted] + [r for r in ranked[after:] if r[0] not in wanted]
-
-    def _scores(self, plan: Plan, docnums: Sequence[int]) -> dict[int, float]:
-        """Return the scores a plan gives some passages (those the ranking did not reach)."""
-        return self._rescore(plan.clauses, sorted(docnums))
-
-    def _docnum(self, passage: Passage) -> int | None:
-        return self._docnums.get(passage.id)
 
     def _cited(self, passage: Passage, words_: Sequence[Span], plan: Plan) -> int:
         """Return which part of a passage matched best.
@@ -420,7 +410,7 @@ class SearchIndex:
                     best = max(best, len(named) / len(head) * sum(map(weight, named)))
             total = sum(map(weight, said.get(i, ()))) + best
             # A section that only asks (a scenario above its solution) is cited after the answer.
-            return total / 2 if (passage.doc, part.heading_path) in self._asking else total
+            return total * self._asking_weight if (passage.doc, part.heading_path) in self._asking else total
 
         return max(range(len(passage.parts)), key=lambda i: (score(i), -i))
 

@@ -99,7 +99,9 @@ class Planner:
     ):
         """Use `vocabulary` for other wordings and `correct(word, terms)`, which returns the
         spelling correction of a word the index does not know, or None. `max_terms` bounds the
-        work a pasted essay can cause; `max_alternatives` the other wordings one query adds."""
+        work a pasted essay can cause; `max_alternatives` the other wordings one query adds. Two
+        neighbouring words add a clause for the pair at `pair_weight`; a word of a hyphenated
+        name ("write-back") counts `compound_part_weight` alone, the name whole counts in full."""
         self.vocabulary = vocabulary
         self.correct = correct
         self.rules = rules or default_rules()
@@ -108,19 +110,43 @@ class Planner:
         self.pair_weight = pair_weight
         self.compound_part_weight = compound_part_weight
 
-    def plan(self, query: str, *, spell: bool = True) -> Plan:
+    def plan(self, query: str) -> Plan:
         """Return the clauses, highlight terms, topic and suggestion of a query."""
         if not query or not query.strip():
             raise InputError("the query is empty; type a few words, e.g. 'consistent hashing'")
         kept = self.without_tails(query)
         spoken = normalise_spoken(kept).text
-        corrections = self._corrections(spoken) if spell else {}
-        kind, subjects = self.read(_suggest(spoken, corrections) or spoken, asked="?" in query)
+        corrections = self._corrections(spoken)
+        corrected = _suggest(spoken, corrections) or spoken
+        kind, subjects = self.read(corrected, asked="?" in query)
         topic = {"definition": subjects[0] if subjects else "", "comparison": " vs ".join(subjects),
-                 "pair": " and ".join(subjects)}.get(kind) or _suggest(spoken, corrections) or spoken
+                 "pair": " and ".join(subjects)}.get(kind) or corrected
+        terms, clauses, named = self._own(spoken, corrections)
+        if not terms:
+            raise InputError(
+                f"the query {query.strip()[:80]!r} has no searchable words (only stop words or "
+                "punctuation); name a concept, e.g. 'consistent hashing'"
+            )
+        named.add(tuple(range(len(terms))))  # the whole question, when it is one name ("write back")
+        # Another wording of a whole name is the same thing (the grader's table says so): in full.
+        clauses.extend(replace(c, weight=1.0) if c.covers in named else c
+                       for c in self._alternatives(terms, clauses))
+        if self.pair_weight:
+            # Neighbouring words found side by side count a little more (a phrase of the question).
+            said = {c.terms for c in clauses}
+            clauses.extend(Clause((a, b), self.pair_weight, (i, i + 1))
+                           for i, (a, b) in enumerate(zip(terms, terms[1:])) if a != b and (a, b) not in said)
+        highlight = frozenset(t for c in clauses for t in c.terms)
+        return Plan(tuple(terms), tuple(clauses), highlight, _tidy(topic), kind, subjects,
+                    _suggest(kept, corrections))
+
+    def _own(self, spoken: str, corrections: Mapping[str, str]
+             ) -> tuple[list[str], list[Clause], set[tuple[int, ...]]]:
+        """Return the user's own terms, a clause for each (and its spelling correction), and the
+        spans that name one thing (a hyphenated compound, matched whole)."""
         terms: list[str] = []
         clauses: list[Clause] = []
-        named: set[tuple[int, ...]] = set()  # spans of terms that name one thing (a hyphenated compound)
+        named: set[tuple[int, ...]] = set()
         for compound in _compounds(spoken):
             start = len(terms)
             for w in compound:
@@ -140,23 +166,7 @@ class Planner:
                            for c in clauses]
                 clauses.append(Clause(tuple(terms[start:]), 1.0, tuple(range(start, len(terms)))))
                 named.add(tuple(range(start, len(terms))))
-        if not terms:
-            raise InputError(
-                f"the query {query.strip()[:80]!r} has no searchable words (only stop words or "
-                "punctuation); name a concept, e.g. 'consistent hashing'"
-            )
-        named.add(tuple(range(len(terms))))  # the whole question, when it is one name ("write back")
-        # Another wording of a whole name is the same thing (the grader's table says so): in full.
-        clauses.extend(replace(c, weight=1.0) if c.covers in named else c
-                       for c in self._alternatives(terms, clauses))
-        if self.pair_weight:
-            # Neighbouring words found side by side count a little more (a phrase of the question).
-            said = {c.terms for c in clauses}
-            clauses.extend(Clause((a, b), self.pair_weight, (i, i + 1))
-                           for i, (a, b) in enumerate(zip(terms, terms[1:])) if a != b and (a, b) not in said)
-        highlight = frozenset(t for c in clauses for t in c.terms)
-        return Plan(tuple(terms), tuple(clauses), highlight, _tidy(topic), kind, subjects,
-                    _suggest(kept, corrections))
+        return terms, clauses, named
 
     def without_tails(self, text: str) -> str:
         """Take conversational tails ("again", "real quick", "for me") off the end of every clause."""

@@ -34,7 +34,9 @@ _SEGMENT, _WEIGHT = "\x1e", "\x1f"
 
 def weighted(segments: Iterable[tuple[str, float]]) -> str:
     """Join (text, weight) segments into one field value for `TermTokenizer`."""
-    return "".join(f"{_SEGMENT}{weight:g}{_WEIGHT}{text}" for text, weight in segments if text and weight)
+    clean = str.maketrans(_SEGMENT + _WEIGHT, "  ")  # a stray separator in the text is a space
+    return "".join(f"{_SEGMENT}{weight:g}{_WEIGHT}{text.translate(clean)}" for text, weight in segments
+                   if text and weight)
 
 
 class TermTokenizer(Tokenizer):
