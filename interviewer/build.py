@@ -186,11 +186,15 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
         report("chunking")
         chunks = search.chunk_documents(corpus.documents, _anchors(corpus.documents, questions))
         report("lexicon")
-        lexicon = build_lexicon(c.text for c in chunks)
+        # Word statistics count sections, as the notes are written, not search passages: how the
+        # index packs passages must not move what the grader takes for a rare, telling word.
+        lexicon = build_lexicon(s.text for d in corpus.documents for s in d.sections if s.text.strip())
         report("concept inventory")
         inventory = build_inventory(corpus.documents, questions, lexicon, default_synonyms())
         report("indexing")
-        search.write_index(temp / "index", chunks, lexicon)
+        # The bank's prompts are indexed with the passages that answer them (their concepts are not needed).
+        search.write_index(temp / "index", chunks, lexicon, questions=questions,
+                           synonyms=search.synonym_groups(default_synonyms().phrases))
         report("question concepts")
         with search.SearchIndex.open(temp / "index") as index:
             probe_lists = frozenset((q.source.doc, q.source.heading) for q in questions if q.kind == "probe")

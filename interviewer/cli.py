@@ -29,7 +29,7 @@ from interviewer.records import DIFFICULTIES, KINDS, Question, Scorecard
 from interviewer.report import EXPORT_FORMATS, export, printable, report_from_store
 from interviewer.rubric import RUBRIC_KINDS, Rubric, format_rubric, rubric_for
 from interviewer.search import SearchIndex
-from interviewer.services import open_services
+from interviewer.services import open_search, open_services
 from interviewer.store import Store
 from interviewer.terminal import Recorder, chat, prompt_lines, replay
 from interviewer.vocabulary import default_synonyms
@@ -205,7 +205,7 @@ def search_command(settings: Settings, query: tuple[str, ...], top: int, as_json
     if batch is None and not " ".join(query).strip():
         raise InputError("give a QUERY to search for (or --batch FILE.jsonl)")
     _ready(settings)
-    with SearchIndex.open(settings.index_dir) as index:
+    with open_search(settings) as index:
         if batch is not None:
             with _open_input(batch) as lines:
                 for line in lines:

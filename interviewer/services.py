@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from interviewer.bank import Bank
 from interviewer.build import Progress, ensure_built
@@ -14,6 +14,8 @@ from interviewer.dialogue import Interviewer
 from interviewer.grading import Grader
 from interviewer.lexicon import Lexicon
 from interviewer.search import SearchIndex
+from interviewer.search.query import default_rules as query_rules
+from interviewer.search.vocabulary import PhraseDefinitions
 from interviewer.vocabulary import default_synonyms
 
 
@@ -37,6 +39,18 @@ class Services:
         self.search.close()
 
 
+def open_search(settings: Settings, inventory: Inventory | None = None, **tunables: Any) -> SearchIndex:
+    """Open the search index; "what is X" finds X's defining passage where the concept inventory says the
+    notes define it (the same inventory grading uses), else by the index's own headings and sentences.
+    The synonym table is the index's already (written into it by the build)."""
+    if inventory is None:
+        inventory = Inventory.load(settings.inventory_path, default_synonyms())
+    places = {w: (c.defined_at.doc, c.defined_at.line) for c in inventory if c.defined_at is not None
+              for w in (c.label, *c.aliases)}
+    definitions = PhraseDefinitions(places, kind_nouns=query_rules().kind_nouns)
+    return SearchIndex.open(settings.index_dir, definitions=[definitions], **tunables)
+
+
 def open_services(
     settings: Settings,
     progress: Progress | None = None,
@@ -49,7 +63,7 @@ def open_services(
     return Services(
         settings=settings,
         bank=Bank.load(settings.bank_path),
-        search=SearchIndex.open(settings.index_dir),
+        search=open_search(settings, inventory),
         lexicon=lexicon,
         inventory=inventory,
         grader=Grader(lexicon, inventory=inventory),

@@ -26,7 +26,7 @@ def test_session_build_is_complete_and_valid(built_settings):
     assert check(built_settings) is None
     manifest = json.loads(built_settings.manifest_path.read_text())
     counts = manifest["counts"]
-    assert counts["documents"] == 5 and counts["chunks"] > 400 and counts["questions"] > 200
+    assert counts["documents"] == 5 and counts["chunks"] > 250 and counts["questions"] > 200
     assert len(Bank.load(built_settings.bank_path)) == counts["questions"]
     assert Lexicon.load(built_settings.lexicon_path).expansions("CDC")
     with SearchIndex.open(built_settings.index_dir) as index:

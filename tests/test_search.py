@@ -1,4 +1,5 @@
-"""Search: heading-aware chunks, whoosh BM25F over the real corpus, snippets, suggestions, errors."""
+"""Search: passages cut from the section tree, whoosh BM25+ over the real corpus, citations of the
+part that matched, other wordings, comparisons and definitions, snippets, suggestions, errors."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import pytest
 
 from interviewer.errors import IndexCorrupt, IndexMissing, InputError
 from interviewer.ingest import load_corpus, parse_document, strip_inline_markdown
-from interviewer.records import Chunk
-from interviewer.search import SearchIndex, chunk_document, chunk_documents, snippet
+from interviewer.search import Part, Passage, SearchIndex, chunk_document, chunk_documents, snippet
 from interviewer.text import repair
 
 # Realistic questions a candidate types or dictates → (document, a piece of the heading path) that
@@ -115,12 +115,22 @@ def test_hits_come_from_distinct_sections(search_index):
         assert len({(h.doc, h.heading) for h in hits}) == len(hits) == 5, query
 
 
-def test_hit_line_is_the_file_line_the_passage_starts_on(search_index, corpus_dir):
-    for query in ("PACELC", "fencing token", "what is the outbox pattern", "3NF"):
+def test_hit_line_is_the_file_line_of_the_part_that_matched(search_index, corpus_dir):
+    for query in ("PACELC", "fencing token", "what is the outbox pattern", "3NF", "connection draining"):
         for hit in search_index.search(query, top=3).hits:
             lines = repair((corpus_dir / f"{hit.doc}.txt").read_text(encoding="utf-8")).split("\n")
-            first = hit.text.split("\n")[0].strip()
+            first = hit.part_text(hit.cited).split("\n")[0].strip()
             assert first[:20] in strip_inline_markdown(lines[hit.line - 1]), (hit.doc, hit.line)
+            assert hit.heading == " > ".join(hit.parts[hit.cited].heading_path)
+
+
+def test_a_pack_cites_the_section_that_matched(search_index):
+    # The load balancer features are small sections packed into one passage; the hit names the one asked about.
+    hit = search_index.search("connection draining", top=1).hits[0]
+    assert len(hit.parts) > 1 and "B. Connection Draining" in hit.heading
+    assert "HTTP/2" in hit.text  # the pack holds its sibling too
+    hit = search_index.search("what is eventual consistency?", top=3).hits
+    assert any(h.heading.endswith("2. Eventual Consistency") for h in hit)
 
 
 def test_snippet_marks_the_matched_words(search_index):
@@ -250,27 +260,69 @@ def corpus(corpus_dir):
     return load_corpus(corpus_dir)
 
 
-def test_a_chunk_never_spans_two_sections(corpus):
+def test_every_part_of_a_passage_is_text_of_its_own_section(corpus):
     for doc in corpus.documents:
         sections: dict[tuple[str, ...], list[str]] = {}
         for s in doc.sections:  # a preamble (or a document without headings) takes the title
             sections.setdefault(s.heading_path or (doc.title,), []).append(strip_inline_markdown(s.text))
-        for chunk in chunk_document(doc):
-            assert any(chunk.text in body for body in sections[chunk.heading_path]), chunk.id
+        for passage in chunk_document(doc):
+            assert passage.parts[0].offset == 0 and passage.heading_path == passage.parts[0].heading_path
+            ends = [p.offset for p in passage.parts[1:]] + [len(passage.text)]
+            for part, end in zip(passage.parts, ends):
+                text = passage.text[part.offset : end].strip()
+                lines = text.split("\n")
+                while lines and lines[0].strip() in part.heading_path:  # an absorbed section's headings
+                    lines = lines[1:]
+                body = "\n".join(lines).strip()
+                assert not body or any(body in s for s in sections[part.heading_path]), (passage.id, part)
 
 
-def test_chunks_stay_small_unless_a_block_cannot_be_split(corpus):
-    chunks = chunk_documents(corpus.documents)
-    assert len({c.id for c in chunks}) == len(chunks)
-    for chunk in chunks:
-        if "```" not in chunk.text and "|" not in chunk.text:
-            assert len(chunk.text.split()) <= 220 + 2 * 30, chunk.id
-    assert not any(re.fullmatch(r"\s*(<[^>]*>\s*)*", c.text) for c in chunks)  # no bare <img> chunks
+def test_passages_stay_small_unless_a_block_cannot_be_split(corpus):
+    passages = chunk_documents(corpus.documents)
+    assert len({p.id for p in passages}) == len(passages)
+    for passage in passages:
+        if "```" not in passage.text and "|" not in passage.text:
+            # max_words, plus a carried intro of up to intro_words, plus the overlap of a split section
+            assert len(passage.text.split()) <= 220 + 120 + 2 * 30, passage.id
+    assert not any(re.fullmatch(r"\s*(<[^>]*>\s*)*", p.text) for p in passages)  # no bare <img> passages
+
+
+def test_few_passages_are_scraps(corpus):
+    # Cut per section, 251 of 581 chunks were under 60 words; packed, a scrap is a section alone in its document.
+    passages = chunk_documents(corpus.documents)
+    scraps = [p for p in passages if len(p.text.split()) < 60]
+    assert len(scraps) < 0.1 * len(passages)
+
+
+def test_small_sibling_sections_are_packed_under_their_parent():
+    text = ("# Load Balancers\n\n## A. Draining\n\nLet requests in flight finish first.\n\n"
+            "## B. Stickiness\n\nSend a user to the same server.\n\n# Other Topic\n\nUnrelated words here.\n")
+    passages = chunk_document(parse_document("lb", text))
+    assert passages == [
+        Passage("lb:5", "lb", ("Load Balancers", "A. Draining"),
+                "Let requests in flight finish first.\n\nB. Stickiness\nSend a user to the same server.", 5,
+                (Part(0, ("Load Balancers", "A. Draining"), 5), Part(38, ("Load Balancers", "B. Stickiness"), 7))),
+        Passage("lb:13", "lb", ("Other Topic",), "Unrelated words here.", 13, (Part(0, ("Other Topic",), 13),)),
+    ]
+
+
+def test_a_parent_intro_is_carried_into_its_first_child():
+    # A long fix (split in two) under a one-line solution under a short scenario: the scenario and the
+    # solution's line go with the first piece of the fix, so the question is found with its answer.
+    answer = "\n\n".join(" ".join(f"word{n}x{k}" for n in range(40)) for k in range(8))
+    text = ("# Topic\n\n## Question 1: Storms\n\nScenario: retries pile up. What is this called?\n\n"
+            "### Solution\n\nThis is a retry storm.\n\n#### The Fix\n\n" + answer + "\n")
+    [first, *rest] = chunk_document(parse_document("q", text))
+    assert first.text.startswith("Scenario: retries pile up. What is this called?\n\nSolution\nThis is a retry storm."
+                                 "\n\nThe Fix\nword0x0 ")
+    assert [p.heading_path[-1] for p in first.parts] == ["Question 1: Storms", "Solution", "The Fix"]
+    assert [p.line for p in first.parts] == [5, 7, 11]  # the scenario's first line, then the headings
+    assert rest and all(p.heading_path[-1] == "The Fix" for p in rest)
 
 
 def test_heading_only_sections_make_no_chunks(corpus):
     doc = next(d for d in corpus.documents if d.doc.startswith("001"))
-    headings = {c.heading_path for c in chunk_document(doc)}
+    headings = {p.heading_path for c in chunk_document(doc) for p in c.parts}
     assert ("Networking and Communication", "DNS") not in headings  # a heading with an empty body
     assert ("Databases and Storage", "CAP Theorem") in headings
 
@@ -280,7 +332,7 @@ def test_long_section_splits_on_paragraphs_with_overlap():
     doc = parse_document("long", "# Title\n\n## Long\n\n" + "\n\n".join(paragraphs) + "\n")
     chunks = chunk_document(doc)
     assert len(chunks) > 2
-    assert all(c.heading_path == ("Title", "Long") for c in chunks)
+    assert all(c.heading_path == ("Title", "Long") and len(c.parts) == 1 for c in chunks)
     for before, after in zip(chunks, chunks[1:]):
         last_paragraph = before.text.split("\n\n")[-1]
         assert after.text.startswith(last_paragraph)  # the overlap
@@ -303,11 +355,14 @@ def test_heading_less_document_takes_its_title_and_anchors():
     anchors = [(5, ("Quiz Title", "1 of 2: What is a lease?")), (9, ("Quiz Title", "2 of 2: What is a quorum?"))]
     chunks = chunk_document(doc, anchors)
     assert chunks == [
-        Chunk("quiz:1", "quiz", ("Quiz Title",), "Quiz Title\n\nIntro words here.", 1),
-        Chunk("quiz:5", "quiz", ("Quiz Title", "1 of 2: What is a lease?"),
-              "1 of 2\nWhat is a lease?\nA lease is a lock with a timeout.", 5),
-        Chunk("quiz:9", "quiz", ("Quiz Title", "2 of 2: What is a quorum?"),
-              "2 of 2\nWhat is a quorum?\nA majority of replicas.", 9),
+        Passage("quiz:1", "quiz", ("Quiz Title",), "Quiz Title\n\nIntro words here.", 1,
+                (Part(0, ("Quiz Title",), 1),)),
+        Passage("quiz:5", "quiz", ("Quiz Title", "1 of 2: What is a lease?"),
+                "1 of 2\nWhat is a lease?\nA lease is a lock with a timeout.", 5,
+                (Part(0, ("Quiz Title", "1 of 2: What is a lease?"), 5),)),
+        Passage("quiz:9", "quiz", ("Quiz Title", "2 of 2: What is a quorum?"),
+                "2 of 2\nWhat is a quorum?\nA majority of replicas.", 9,
+                (Part(0, ("Quiz Title", "2 of 2: What is a quorum?"), 9),)),
     ]
 
 

@@ -21,9 +21,12 @@ _EXAMPLE = re.compile(r"(?i)^\s*(?:for\s+example|e\.\s?g\.|imagine|suppose|say\s
 MIN_WORDS = 6
 MAX_WORDS = 60
 
-# How strongly a sentence defines: a "X is …" sentence, "…X, where …" inside one, the first sentence of
-# the model answer to a question that asks what X is, the first sentence under X's own heading.
-PATTERN, APPOSITIVE, ASKED, UNDER_HEADING = 3.0, 2.8, 2.5, 2.0
+# How strongly a sentence defines: the first sentence under X's own heading (the section a reader
+# would be sent to), a "X is …" sentence, "…X, where …" inside one, the first sentence of the model
+# answer to a question that asks what X is.
+PATTERN, APPOSITIVE, ASKED, UNDER_HEADING = 3.0, 2.8, 2.5, 3.1
+# Under a heading, the concept's share of the heading's words adds up to this much: its own heading wins.
+HEADING_SHARE = 0.1
 # A question that asks what a concept is.
 ASKS_FOR = re.compile(r"(?i)^(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?|explain\s+(?:the\s+)?|define\s+)(?P<x>[^?.]{2,80}?)\s*[?.]?$")
 

@@ -370,6 +370,9 @@ def _own_wordings(concepts: list[InventoryConcept], synonyms: SynonymTable) -> l
     return out
 
 
+_COMPARES = re.compile(r"(?i)\b(?:vs\.?|versus|compared?)\b")
+
+
 def _scan(p: Passage, finder: Finder, seen: dict[str, _Seen], synonyms: SynonymTable) -> set[str]:
     """Find every group a section names; note where, how it is written, and its best definition."""
     named: set[str] = set()
@@ -380,8 +383,15 @@ def _scan(p: Passage, finder: Finder, seen: dict[str, _Seen], synonyms: SynonymT
         named.add(occ.concept)
     # A heading that is the concept's name (give or take numbering) introduces it: its first sentence
     # defines it; a heading that names it among other things defines nothing.
-    heading_words = len(words(heading))
-    heading_ids = {o.concept for o in in_heading if 2 * len(words(heading[o.start : o.end])) >= heading_words}
+    # Its share of the heading's words ranks two such headings: "2. Eventual Consistency" introduces
+    # eventual consistency more than "Causal Consistency (Eventual Consistency)" does.
+    heading_words = len([w for w in words(heading) if not w.text.isdigit()]) or 1
+    shares: dict[str, float] = defaultdict(float)
+    for o in in_heading:  # "Multi-Version Concurrency Control (MVCC)": its longest wording counts
+        shares[o.concept] = max(shares[o.concept], len(words(heading[o.start : o.end])) / heading_words)
+    # A heading that compares ("Snowflake ID vs UUID?") introduces neither side on its own.
+    compares = bool(_COMPARES.search(heading))
+    heading_ids = {cid: share for cid, share in shares.items() if 2 * share >= 1 and not compares}
     first = True
     for block in p.blocks:
         if block.kind == "code":
@@ -401,8 +411,9 @@ def _scan(p: Passage, finder: Finder, seen: dict[str, _Seen], synonyms: SynonymT
             if first and block.kind in ("text", "item") and definitions.usable(sentence) \
                     and not definitions.labelled(sentence):
                 first = False
-                for gid in heading_ids:
-                    _offer(seen[gid], definitions.Definition(sentence, definitions.UNDER_HEADING, block.line_of(a)),
+                for gid, share in heading_ids.items():
+                    strength = definitions.UNDER_HEADING + definitions.HEADING_SHARE * min(share, 1.0)
+                    _offer(seen[gid], definitions.Definition(sentence, strength, block.line_of(a)),
                            _place(p, block.line_of(a)))
     return named
 

@@ -646,35 +646,43 @@ class Interviewer:
         except InputError:
             return _Step(state, [Reply("notice", f"“{query}” has no words I can search for. "
                                        "Name a concept, e.g. /lookup consistent hashing")])
+        # What the question asks, without fillers, tails ("again", "real quick") or question words.
+        topic = result.topic or query
         back = " Back to the question whenever you're ready." if state.phase in ("asking", "answering", "followup") else ""
         hits = [{"doc": h.doc, "heading": h.heading, "line": h.line, "snippet": h.snippet, "text": h.text}
                 for h in result.hits]
-        data = {"query": query, "suggestion": result.suggestion, "hits": hits}
+        data = {"query": topic, "asked": query, "kind": result.kind, "suggestion": result.suggestion, "hits": hits}
         if not hits:
             maybe = f" Did you mean “{result.suggestion}”?" if result.suggestion else ""
-            return _Step(state, [Reply("lookup", f"I found nothing on “{query}” in the notes.{maybe}{back}", data)])
+            return _Step(state, [Reply("lookup", f"I found nothing on “{topic}” in the notes.{maybe}{back}", data)])
         top, *others = result.hits
-        short = len(top.text.split()) < LOOKUP_SHORT_WORDS
-        passing = not result.suggestion and self._named_in_passing(query, top)
+        part = top.part_text(top.cited)
+        short = len(part.split()) < LOOKUP_SHORT_WORDS
+        passing = result.kind == "lookup" and not result.suggestion and self._named_in_passing(topic, top)
         data["in_passing"] = passing
         lead = "The notes only mention this in passing; the closest is from " if passing else "From "
-        text = f"{lead}{say.cite(top.doc, top.heading, top.line)}: {_passage(top.text if short else top.snippet, 400)}"
-        # A one-line passage ("This is known as a retry storm.") names the thing without explaining
-        # it; the section right after it in the same document usually does, so it is quoted too.
-        after = _section_after(top, others) if short else None
-        if after is not None:
-            others.remove(after)
-            text += f"\n{say.cite(after.doc, after.heading, after.line)}: {_passage(after.text, 300)}"
+        text = f"{lead}{say.cite(top.doc, top.heading, top.line)}: {_passage(part if short else top.snippet, 400)}"
+        # A one-line part ("This is known as a retry storm.") names the thing without explaining
+        # it; the part right after it usually does, so it is quoted too.
+        if short and top.cited + 1 < len(top.parts):
+            nxt = top.parts[top.cited + 1]
+            text += (f"\n{say.cite(top.doc, ' > '.join(nxt.heading_path), nxt.line)}: "
+                     f"{_passage(_without_heading(top.part_text(top.cited + 1), nxt.heading_path), 300)}")
+        elif short:
+            after = _section_after(top, others)
+            if after is not None:
+                others.remove(after)
+                text += f"\n{say.cite(after.doc, after.heading, after.line)}: {_passage(after.text, 300)}"
         if others:
             text += "\nSee also: " + "; ".join(say.cite(h.doc, h.heading, h.line) for h in others)
         if result.suggestion:
             text = f"(Searching for “{result.suggestion}”.) " + text
         return _Step(state, [Reply("lookup", text + ("\n" + back.strip() if back else ""), data)])
 
-    def _named_in_passing(self, query: str, top: Any) -> bool:
-        """Tell whether the best passage names the query's most telling word once, and not in its
+    def _named_in_passing(self, topic: str, top: Any) -> bool:
+        """Tell whether the best passage names the topic's most telling word once, and not in its
         heading ("cache stampede" in a list of caching use cases): the notes have no section on it."""
-        df = {t: self.search.document_frequency(t) for t in analyze(query)}
+        df = {t: self.search.document_frequency(t) for t in analyze(topic)}
         used = [t for t, n in df.items() if n > 0]
         if not used:
             return False
@@ -851,6 +859,14 @@ __all__ = ["Interviewer", "TRANSITIONS", "ACTION_PHASES", "action_for", "SetupCh
 def _passage(text: str, limit: int) -> str:
     """Quote corpus text as plain words: markdown emphasis off, clipped on a word boundary."""
     return say.clip(text.replace("**", ""), limit)
+
+
+def _without_heading(text: str, path: tuple[str, ...]) -> str:
+    """Drop the heading lines an absorbed part opens with (the citation names them)."""
+    lines = text.split("\n")
+    while lines and lines[0].strip() in path:
+        lines = lines[1:]
+    return "\n".join(lines)
 
 
 def _section_after(top: Any, others: list[Any]) -> Any | None:
