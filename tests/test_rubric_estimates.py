@@ -111,6 +111,10 @@ def claims(text: str):
         ("a 4K video at about 20 Mbps for an hour is roughly 9 GB", [("9 GB", "right")]),
         ("Each server handles about 2k QPS, so 40k QPS / 2k QPS = 20 servers.", [("20 servers", "right")]),
         ("50M DAU each making 20 requests is a billion requests a day", [("a billion requests a day", "right")]),
+        # "each makes …" says what each user does: a rate to multiply, not a result
+        ("100M DAU, each makes 10 requests a day, that is about 11.6k QPS.", [("11.6k QPS", "right")]),
+        ("We have 100M users, every user sends 10 messages a day, so about 11.6k messages per second.",
+         [("11.6k messages per second", "right")]),
         # about 3× off: reported as rough, not flagged
         ("100M DAU × 10 requests/day ≈ 35k QPS", [("35k QPS", "rough")]),
         ("1B rows × 1 KB = 3 TB", [("3 TB", "rough")]),

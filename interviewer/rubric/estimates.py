@@ -104,6 +104,7 @@ class EstimateChecker:
         self.slip_tolerance = float(e["slip_tolerance"])
         self.markers = _phrases(e["result_markers"])
         self.duration_markers = _phrases(e["duration_markers"])
+        self.distributive = _phrases(e["distributive"])
         self.hedges = _phrases(e["hedges"])
         self.time_factors = tuple(float(f) for f in e["time_factors"])
 
@@ -171,6 +172,8 @@ class EstimateChecker:
         if fig.peak and prev is not None and not (prev.factor or prev.bare):
             return "times"  # "maybe 20k at peak": a new assumption, not arithmetic
         cut = _ends_with(items, self.markers)
+        if cut and _ends_with(items[:-cut], self.distributive):
+            return "times"  # "100M DAU, each makes 10 requests a day": a rate per user
         if cut:
             marker = items[-cut:]
             symbol = marker[-1] in _SYMBOLS
