@@ -18,7 +18,11 @@ swapped abbreviations, a few typos), a partial and a vague answer. Reported: mea
 Speed: `grade_batch` over every Mohler and robustness answer as JSONL (a fresh grader, so concept
 extraction of each reference is included), and single `Grader.grade` calls against a bank question
 whose reference the grader has seen (p50/p95), plus the first call for an unseen reference; and
-`concepts_for` over every question of the bundled bank (the "concepts" stage of `build-index`).
+the concept picker over every question of the bundled bank (what grading an unseen reference costs);
+and linearity: one answer of 10 KB, 100 KB and 1 MB (the grader's MAX_ANSWER_CHARS), CPU seconds each.
+
+Every grader here is the product's: the lexicon and concept inventory of a built data dir (built in a
+temporary dir when --data-dir is not given), as `interviewer grade` uses them.
 """
 
 from __future__ import annotations
@@ -36,12 +40,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from interviewer.config import bundled  # noqa: E402
-from interviewer.extract import extract_questions  # noqa: E402
-from interviewer.grading import Grader, concepts_for, grade_batch  # noqa: E402
-from interviewer.ingest import load_corpus  # noqa: E402
-from interviewer.lexicon import build_lexicon  # noqa: E402
+import tempfile  # noqa: E402
+
+from interviewer.bank import Bank  # noqa: E402
+from interviewer.build import ensure_built  # noqa: E402
+from interviewer.concepts import Inventory  # noqa: E402
+from interviewer.config import bundled, load_settings  # noqa: E402
+from interviewer.grading import MAX_ANSWER_CHARS, Grader, grade_batch  # noqa: E402
+from interviewer.lexicon import Lexicon  # noqa: E402
 from interviewer.records import Question  # noqa: E402
+from interviewer.vocabulary import default_synonyms  # noqa: E402
 from interviewer.text import analyze  # noqa: E402
 
 MOHLER = ROOT.parent / "shared" / "data" / "mohler" / "dev.csv"
@@ -104,7 +112,7 @@ def sensitivity(lexicon) -> list[tuple[str, float, float, float]]:
     out = []
     for name, values in SENSITIVITY.items():
         for value in values:
-            g = Grader(lexicon, **{name: value})
+            g = Grader(lexicon, inventory=INVENTORY, **{name: value})
             scores = [g.grade(r["answer"], reference=r["reference"], question_text=r["question"]).score for r in rows]
             out.append((name, value, *agreement(scores, rows)))
     return out
@@ -152,11 +160,11 @@ def speed(lexicon, rounds: int, singles: int) -> dict:
             lines.append(json.dumps({"id": f"{item['id']}/{k}", "reference": item["reference"], "question": item["question"], "answer": v}))
     rates = []
     for _ in range(rounds):
-        g = Grader(lexicon)
+        g = Grader(lexicon, inventory=INVENTORY)
         t = time.perf_counter()
         n = sum(1 for _ in grade_batch(lines, g))
         rates.append(n / (time.perf_counter() - t))
-    g = Grader(lexicon)
+    g = Grader(lexicon, inventory=INVENTORY)
     items = robustness_items()
     questions = [as_question(i) for i in items]
     answers = [v for i in items for v in i["answers"].values()] + [r["answer"] for r in rows[:200]]
@@ -173,7 +181,7 @@ def speed(lexicon, rounds: int, singles: int) -> dict:
     unseen = [(i["reference"], i["question"], i["answers"]["clean"]) for i in items]
     unseen += list({r["reference"]: (r["reference"], r["question"], r["answer"]) for r in rows}.values())
     for reference, question, answer in unseen:
-        fresh = Grader(lexicon)
+        fresh = Grader(lexicon, inventory=INVENTORY)
         t = time.perf_counter()
         fresh.grade(answer, reference=reference, question_text=question)
         cold.append(time.perf_counter() - t)
@@ -191,14 +199,35 @@ def speed(lexicon, rounds: int, singles: int) -> dict:
     }
 
 
-def concept_speed(corpus, lexicon) -> dict:
-    """Time `concepts_for` over every bank question (CPU time, one pass, as a build does it)."""
-    questions = extract_questions(corpus.documents)
+# The product's concept inventory, set by main() from the built data dir.
+INVENTORY = None
+
+
+def concept_speed(bank: Bank, lexicon) -> dict:
+    """Time the concept picker over every bank question's model answer (CPU time, one pass)."""
+    g = Grader(lexicon, inventory=INVENTORY)
+    questions = list(bank)
     t = time.process_time()
     for q in questions:
-        concepts_for(q, lexicon)
+        g.concepts(q.reference, q.prompt, q.kind)
     seconds = time.process_time() - t
     return {"questions": len(questions), "ms": 1000 * seconds / max(1, len(questions))}
+
+
+def linearity(bank: Bank, lexicon) -> list[tuple[int, float]]:
+    """Grade one long answer of each size against a bank question: (characters, CPU seconds)."""
+    g = Grader(lexicon, inventory=INVENTORY)
+    q = bank.get("000-open-185")
+    g.grade("warm up", question=q)
+    unit = ("so basically the service writes the order and the event in one local transaction into an outbox "
+            "table, and a relay polls it and publishes to Kafka, um, with retries and idempotent consumers. ")
+    out = []
+    for size in (10_000, 100_000, MAX_ANSWER_CHARS):
+        answer = (unit * (size // len(unit) + 1))[:size]
+        t = time.process_time()
+        g.grade(answer, question=q)
+        out.append((size, time.process_time() - t))
+    return out
 
 
 def main() -> None:
@@ -206,11 +235,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one timing round, fewer single samples")
     parser.add_argument("--details", action="store_true", help="print every robustness score")
     parser.add_argument("--sensitivity", action="store_true", help="Mohler r with each main setting moved off its default")
+    parser.add_argument("--data-dir", type=Path, help="use the build in this data dir (built if missing)")
     args = parser.parse_args()
-    corpus = load_corpus(bundled("corpus"))
-    lexicon = build_lexicon(s.text for d in corpus.documents for s in d.sections)
-    # First, before the other figures warm any cache: the build extracts concepts once per question.
-    concepts = concept_speed(corpus, lexicon)
+    global INVENTORY
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        settings = load_settings(data_dir=args.data_dir or Path(tmp) / "data", corpus_dir=bundled("corpus"), env={})
+        ensure_built(settings)
+        lexicon = Lexicon.load(settings.lexicon_path)
+        INVENTORY = Inventory.load(settings.inventory_path, default_synonyms())
+        bank = Bank.load(settings.bank_path)
+    # First, before the other figures warm any cache.
+    concepts = concept_speed(bank, lexicon)
 
     print("### Grading: agreement with human graders (Mohler dev, 1,074 answers, 37 questions)\n")
     print("| scorer | pooled r | mean per-question r |")
@@ -227,7 +262,7 @@ def main() -> None:
             mark = " (default)" if value == GRADER_DEFAULTS[name] else ""
             print(f"| {name} | {value}{mark} | {pooled:.3f} | {perq:.3f} |")
 
-    rob = robustness(Grader(lexicon))
+    rob = robustness(Grader(lexicon, inventory=INVENTORY))
     print(f"\n### Grading: spoken-style robustness ({rob['items']} questions × clean/spoken/partial/vague)\n")
     print("| figure | value | target |")
     print("|---|---|---|")
@@ -244,11 +279,14 @@ def main() -> None:
     print("\n### Grading: speed\n")
     print("| figure | value | budget |")
     print("|---|---|---|")
-    print(f"| batch, answers/s ({sp['batch_lines']} JSONL lines, fresh grader) | {sp['batch_rate']:.0f} | ≥ 500 |")
+    print(f"| batch, answers/s ({sp['batch_lines']} JSONL lines, fresh grader) | {sp['batch_rate']:.0f} | ≥ 1000 |")
     print(f"| single answer, p50 ms (known question) | {sp['p50']:.2f} | |")
     print(f"| single answer, p95 ms (known question) | {sp['p95']:.2f} | < 10 |")
     print(f"| single answer, p50 / p95 ms (unseen reference: concepts extracted first; {sp['cold_n']} references) | {sp['cold_p50']:.2f} / {sp['cold_p95']:.2f} | |")
-    print(f"| concepts_for, ms CPU per question (all {concepts['questions']} bank questions, one pass) | {concepts['ms']:.2f} | |")
+    print(f"| concept picker, ms CPU per question (all {concepts['questions']} bank model answers, one pass) | {concepts['ms']:.2f} | |")
+    for size, seconds in linearity(bank, lexicon):
+        budget = "< 3" if size == MAX_ANSWER_CHARS else ""
+        print(f"| one answer of {size:,} characters, CPU s | {seconds:.2f} | {budget} |")
 
 
 if __name__ == "__main__":

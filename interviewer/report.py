@@ -17,6 +17,7 @@ from interviewer.dialogue.replies import count
 from interviewer.dialogue.state import Result, State
 from interviewer.dialogue.summary import DefinedAt, weakest
 from interviewer.errors import InputError
+from interviewer.rubric import Rubric, rubric_markdown
 
 # Grade bands for colours and words, checked top down: (lowest grade, band).
 BANDS = ((4.0, "strong"), (2.5, "fair"), (0.0, "weak"))
@@ -107,9 +108,27 @@ def session_report(record: Any, turns: Sequence[Any], scorecards: Sequence[Any],
 def history_row(record: Any) -> dict[str, Any]:
     """Return one line of the history page for a session record."""
     created = _iso(record.created_at)
+    state = record.state or {}
+    config = state.get("config") or {}
+    count = int(config.get("count") or 0)
+    if record.phase != "ended":
+        status = "in progress"
+    elif state.get("ended_by") == "user" and record.answered < count:
+        status = "ended early"
+    else:
+        status = "finished"
     return printable({"id": record.id, "created_at": created, "date": created[:16].replace("T", " "),
-                      "topic": record.topic or "not chosen yet", "answered": record.answered,
-                      "average_grade": record.average_grade, "phase": record.phase})
+                      "topic": _topic_words(record.topic, state), "answered": record.answered, "count": count,
+                      "average_grade": record.average_grade, "phase": record.phase, "status": status})
+
+
+def _topic_words(topic: str | None, state: dict[str, Any]) -> str:
+    """Say a session's topic as a person would: "surprise" is a mix of topics; a design round says so."""
+    if (state.get("config") or {}).get("round") == "design":
+        return "design round"
+    if topic == "surprise":
+        return "mixed topics"
+    return topic or "not chosen yet"
 
 
 def _questions_seen(turns: Sequence[Any]) -> dict[str, dict[str, Any]]:
@@ -154,7 +173,7 @@ def _question(qid: str, position: int, result: Result | None, state: State, seen
             attempts.append({
                 "attempt": i + 1, "answer": a.answer, "score": sc["score"], "grade": sc["grade"],
                 "matched": sc["matched"], "missed": sc["missed"], "delivery": sc["delivery"],
-                "flags": sc["flag_details"], "hints": a.hints, "seconds": a.seconds,
+                "flags": sc["flag_details"], "hints": a.hints, "seconds": a.seconds, "rubric": a.rubric,
                 "reference": reference, "graded_at": graded_at[i] if i < len(graded_at) else None,
             })
     status = "answered" if attempts else ("skipped" if result is not None and result.skipped else "open")
@@ -178,7 +197,7 @@ def _question(qid: str, position: int, result: Result | None, state: State, seen
 
 
 def _topics(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Average coverage and grade per topic; a skipped question counts as nothing covered."""
+    """Average score (as "coverage", its old name) and grade per topic; a skipped question counts as 0."""
     by: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for q in questions:
         if q["status"] != "open":
@@ -284,8 +303,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         if d["top_words"]:
             out += ["Most used words: " + ", ".join(f"{md(w)} ({n})" for w, n in d["top_words"]), ""]
     if report["topics"]:
-        out += ["## Coverage by topic", ""]
-        out += [f"- {md(t['topic'])}: {t['coverage']:.0%} covered, {t['average_grade']:.1f}/5 over {t['questions']}"
+        out += ["## By topic", ""]
+        out += [f"- {md(t['topic'])}: average score {t['coverage']:.2f}, {t['average_grade']:.1f}/5 over {t['questions']}"
                 f" question{'s' if t['questions'] != 1 else ''}" for t in report["topics"]]
         out.append("")
     if report["weakest_concepts"]:
@@ -312,7 +331,7 @@ def _md_question(q: dict[str, Any]) -> list[str]:
         out += [f"**{'Skipped' if q['status'] == 'skipped' else 'Not answered'}.**", ""]
         return out
     a = q["attempts"][-1]
-    out += [f"**Grade {q['grade']:.1f}/5** (coverage {q['score']:.0%})"
+    out += [f"**Grade {q['grade']:.1f}/5** (score {q['score']:.2f}; {_covered_count(a)})"
             + (f" · {q['hints']} hint{'s' if q['hints'] != 1 else ''}" if q["hints"] else "")
             + (f" · attempt {a['attempt']}" if a["attempt"] > 1 else ""), "",
             "Your answer:", ""]
@@ -333,13 +352,21 @@ def _md_question(q: dict[str, Any]) -> list[str]:
     if fu:
         line = f"- Follow-up: {md(fu['prompt'])}"
         if fu["answer"]:
-            line += f" — answered: “{md(_clip(fu['answer'], 200))}” (coverage {fu['score']:.0%})"
+            line += f" — answered: “{md(_clip(fu['answer'], 200))}” (score {fu['score']:.2f})"
         out.append(line)
     out.append("")
+    if a.get("rubric"):
+        out += [rubric_markdown(Rubric.from_dict(a["rubric"])), ""]
     if a["reference"]:
         out += ["<details><summary>Model answer</summary>", "", *(md(line) for line in a["reference"].splitlines()),
                 "", "</details>", ""]
     return out
+
+
+def _covered_count(a: dict[str, Any]) -> str:
+    """Say how many of the question's key concepts an attempt covered: "2 of 5 key concepts covered"."""
+    total = len(a["matched"]) + len(a["missed"])
+    return f"{len(a['matched'])} of {total} key concepts covered" if total else "graded by the design rubric"
 
 
 def _grade_word(q: dict[str, Any]) -> str:
@@ -386,7 +413,8 @@ TEMPLATE_FILTERS = {"band": band, "duration": _duration, "fillers": _fillers}
 
 
 def _svg(name: str, width: int, height: int, title: str, desc: str, body: list[str]) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+    # Drawn at its own size (never scaled up: a 12 px label stays 12 px); CSS shrinks it on a narrow screen.
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
             f'role="img" aria-labelledby="{name}-title {name}-desc" class="chart chart-{name}" '
             f'preserveAspectRatio="xMinYMin meet">'
             f'<title id="{name}-title">{escape(title)}</title><desc id="{name}-desc">{escape(desc)}</desc>'
@@ -438,7 +466,7 @@ def grades_svg(questions: Sequence[dict[str, Any]], *, width: int = 480, height:
 
 
 def topics_svg(topics: Sequence[dict[str, Any]], *, width: int = 480, row: int = 28) -> str:
-    """Draw the share of concepts covered per topic as horizontal bars (0–100 %)."""
+    """Draw the average score per topic as horizontal bars (0–1)."""
     if not topics:
         return _svg("topics", width, 60, "Coverage per topic", "No graded questions yet.", [_text(10, 35, "No graded questions yet.")])
     label_w, right, top = 150, 48, 8
@@ -453,9 +481,9 @@ def topics_svg(topics: Sequence[dict[str, Any]], *, width: int = 480, row: int =
         body.append(f'<rect x="{label_w}" y="{y + 4}" width="{plot_w}" height="{row - 10}" fill="{COLOURS["grid"]}" rx="2"/>')
         body.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(1.0, plot_w * share):.1f}" height="{row - 10}" '
                     f'fill="{COLOURS[band(t["average_grade"])]}" rx="2"><title>{escape(t["topic"])}: '
-                    f'{share:.0%} covered over {t["questions"]} question(s)</title></rect>')
+                    f'average score {share:.2f} over {t["questions"]} question(s)</title></rect>')
         body.append(_text(label_w + plot_w + 6, y + row / 2 + 4, f"{share:.0%}"))
-    body.append(_text(label_w, height - 6, "share of key concepts covered", size=12, colour="axis"))
+    body.append(_text(label_w, height - 6, "average score (0–1)", size=12, colour="axis"))
     desc = "; ".join(f"{t['topic']} {float(t['coverage']):.0%}" for t in topics)
     return _svg("topics", width, height, "Coverage per topic", desc, body)
 
@@ -484,6 +512,8 @@ def trend_svg(rows: Sequence[dict[str, Any]], *, width: int = 480, height: int =
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COLOURS[band(p["average_grade"])]}">'
                     f'<title>{escape(tip)}</title></circle>')
         if i % every == 0 or i == len(xy) - 1:
-            body.append(_text(x, height - bottom + 16, p["date"][:10], anchor="middle", size=12, colour="axis"))
+            # The first date starts at its point and the last ends at it, so neither is cut at the edge.
+            anchor = "start" if i == 0 and len(xy) > 1 else "end" if i == len(xy) - 1 and len(xy) > 1 else "middle"
+            body.append(_text(x, height - bottom + 16, p["date"][:10], anchor=anchor, size=12, colour="axis"))
     desc = "; ".join(f"{p['date'][:10]} {float(p['average_grade']):.1f}" for _, _, p in xy)
     return _svg("trend", width, height, "Average grade over time", desc, body)

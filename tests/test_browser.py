@@ -370,3 +370,108 @@ def test_another_origin_cannot_open_a_socket(server):
     friend.connect(server, transports=["websocket"], wait_timeout=5)  # its own origin
     assert friend.connected
     friend.disconnect()
+
+
+# --------------------------------------------------------------------------- talks like an interviewer
+
+
+def test_the_commands_the_page_offers_are_the_ones_help_lists(page, server):
+    from interviewer.dialogue.intents import default_rules
+
+    begin(page, server, count=1)
+    toolbar = page.get_by_role("toolbar", name="Interview commands")
+    shown = [b.inner_text() for b in toolbar.locator("button:not([hidden])").all()]
+    # One table makes the buttons, the help text and the commands: Retry is there too.
+    assert shown == [c.button for c in default_rules().listed if c.button]
+    send(page, "/help")
+    help_text = page.get_by_text("Commands (or just say them)").inner_text()
+    for c in default_rules().listed:
+        assert c.usage.replace("<", "").split(" ")[0] in help_text
+    send(page, ANSWER)
+    page.locator(".feedback-card").first.wait_for()
+    page.get_by_role("button", name="Retry").click()
+    again = page.locator(".question-card").nth(1)
+    again.wait_for()
+    assert "try that one again" in again.inner_text()
+
+
+def test_the_numbers_on_a_scorecard_agree(page, server):
+    begin(page, server, count=2)
+    spoken = "um so, you know, I'd use a read-through cache with a TTL, and write-through for hot keys you know"
+    box = answer_box(page)
+    box.fill(spoken)
+    counter = page.locator("#counter").inner_text()
+    box.press("Enter")
+    card = page.locator(".feedback-card").first
+    card.wait_for()
+    words = card.locator("dt", has_text="Words").locator("xpath=following-sibling::dd").inner_text()
+    # The box's counter counts words as the scorecard does.
+    assert counter.startswith(f"{words} words"), (counter, words)
+    most = card.locator("dt", has_text="Most used")
+    if most.count():
+        used = most.locator("xpath=following-sibling::dd").inner_text()
+        assert "know" not in used and not re.search(r"\b(read|write)\b(?!-)", used), used
+
+
+def test_after_the_summary_the_box_rests_and_a_new_interview_needs_no_confirmation(page, server):
+    begin(page, server, count=1)
+    send(page, ANSWER)
+    page.locator(".feedback-card").first.wait_for()
+    send(page, "/end")  # a typed /end asks nothing
+    page.locator(".summary-card").wait_for()
+    assert answer_box(page).is_disabled()
+    assert page.get_by_role("button", name="Hint").is_disabled()
+    page.problems.clear()
+    page.locator("#new-interview").click()
+    page.get_by_role("heading", name="Practise a system-design interview").wait_for()
+    assert not any(p.startswith("dialog") for p in page.problems)
+
+
+def test_history_says_an_interview_ended_early_with_its_topic(page, server):
+    begin(page, server, topic="Surprise me", count=3)
+    send(page, ANSWER)
+    page.locator(".feedback-card").first.wait_for()
+    send(page, "/end")
+    page.locator(".summary-card").wait_for()
+    page.goto(server + "/history")
+    row = page.locator("table.history tbody tr").first
+    text = row.inner_text()
+    assert "ended early (1 of 3)" in text and "mixed topics" in text and "surprise" not in text
+    chart = page.locator("svg.chart-trend")
+    box = chart.bounding_box()
+    # Drawn at its own size: 12 px labels stay small, and the last date is not cut at the edge.
+    assert box["width"] <= 481
+    label = chart.locator("text").last.bounding_box()
+    assert label["x"] + label["width"] <= box["x"] + box["width"] + 0.5
+
+
+def test_dictation_says_it_stays_on_this_machine(page, server):
+    begin(page, server, count=1)
+    mic = page.locator("#mic")
+    if mic.is_hidden():
+        pytest.skip("dictation is off on this server")
+    note = mic.get_attribute("title") + " " + page.locator(".lead").inner_text()
+    assert "offline" in note and "goes nowhere else" in note
+
+
+def test_a_design_round_grades_a_typed_prompt_on_the_rubric(page, server, shots):
+    page.goto(server)
+    page.get_by_role("heading", name="Practise a system-design interview").wait_for()
+    page.get_by_text("Design round", exact=True).click()
+    assert page.get_by_text("Pick a topic").is_hidden()
+    page.get_by_role("button", name="Start the design round").click()
+    page.locator(".msg-interviewer").first.wait_for()
+    send(page, "design a URL shortener")
+    page.locator(".question-card").first.wait_for()
+    for part in ("First the requirements: users shorten a long URL and get redirected.",
+                 "100M DAU, each makes 10 requests a day, that is about 11.6k QPS.",
+                 "The API is POST /shorten and GET /{code}; a table keyed by code holds the long URL.",
+                 "If the cache fails we fall back to the database."):
+        send(page, part)
+    page.get_by_role("button", name="Done — submit answer").click()
+    rubric = page.locator(".feedback-card .rubric").first
+    rubric.wait_for()
+    text = rubric.inner_text()
+    assert re.search(r"Design rubric: (strong|solid|borderline|not yet) \(0\.\d\d\)", text, re.I)
+    assert "✓ 11.6k QPS" in text and "not a hiring decision" in text
+    shots("design-round")

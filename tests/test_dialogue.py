@@ -11,10 +11,10 @@ import pytest
 from interviewer.dialogue import ACTION_PHASES, PHASES, REPLY_KINDS, TRANSITIONS, Config, Interviewer, State, action_for
 from interviewer.dialogue.machine import MAX_DRAFT_BYTES, MAX_MESSAGE_BYTES
 
+from answers import OUTBOX_ANSWER, PERSISTENCE, PUB_SUB_ANSWER
+
 INTENTS = sorted({i for _, i, _ in TRANSITIONS if i != "*"} | {"answer", "unsure", "empty", "noise"})
 
-OUTBOX_ANSWER = ("um so basically you, like, write the order and the event in one local transaction into an "
-                 "outbox table, then a relay process polls the outbox and publishes the events to Kafka")
 
 
 class Clock:
@@ -245,11 +245,6 @@ def test_follow_up_is_scored_and_credited_to_the_same_question(engine):
     assert state.result_for("000-open-185").grade >= before
 
 
-PUB_SUB_ANSWER = ("so basically I'd put a message broker like Kafka in the middle. Payment events go to persistent, "
-                  "replicated topics, and consumers only ack after processing, so if a subscriber fails the broker "
-                  "redelivers, and the handlers are idempotent.")
-PERSISTENCE = ("it's how durable a message is: kept in memory only, written to disk, or replicated to several "
-               "brokers before the producer gets its ack")
 
 
 def test_a_concept_covered_on_the_follow_up_is_not_among_the_weakest(engine):
@@ -562,3 +557,64 @@ def test_the_summary_leaves_out_what_the_follow_up_covered_and_points_at_definit
         known = grader.inventory.get(pointer["concept_id"])
         if known is not None and known.defined_at is not None:
             assert (pointer["doc"], pointer["line"]) == (known.defined_at.doc, known.defined_at.line), pointer
+
+
+# --------------------------------------------------------------------------- the design round
+
+DESIGN_ANSWER = ("First the requirements: users shorten a long URL and get redirected, reads far outnumber writes. "
+                 "100M DAU, each makes 10 requests a day, that is about 11.6k QPS, and the peak is 3x so 35k QPS.",
+                 "The API is POST /shorten returning a code and GET /{code} redirecting.",
+                 "Data model: a table keyed by code with the long URL and created at, in a key value store.",
+                 "High level: clients hit a load balancer, stateless app servers, a Redis cache in front of the store.",
+                 "If the cache fails we fall back to the database; the trade-off is counters need coordination "
+                 "versus random IDs with collisions.")
+
+
+def test_the_design_round_takes_any_prompt_and_grades_it_on_the_rubric(engine):
+    state, greeting = engine.start(Config(round="design", count=2))
+    assert "design round" in greeting[0].text.lower() and state.phase == "setup"
+    state, steps = run(engine, state, "let's design a URL shortener", *DESIGN_ANSWER, "done")
+    [question] = steps[0]
+    assert question.kind == "question" and question.data["question"]["prompt"] == "Design a URL shortener"
+    # A design answer is said in parts, at the whiteboard: nothing is graded before "done".
+    assert all(r.kind == "notice" for step in steps[1:-1] for r in step)
+    feedback = steps[-1][0]
+    rubric = feedback.data["rubric"]
+    assert feedback.data["question_kind"] == "design" and rubric["verdict"] in ("strong", "solid", "borderline", "not yet")
+    covered = {p["name"] for p in rubric["phases"] if p["covered"]}
+    assert {"api", "data_model", "high_level"} <= covered, covered
+    # The arithmetic is recomputed: 100M × 10/day is 11.6k a second, and the answer said so.
+    assert any(e["ok"] and "11.6k" in e["text"] for e in rubric["estimates"])
+    assert "design rubric:" in feedback.text and "not a hiring decision" in feedback.text
+    assert feedback.data["grade"] == round(5 * rubric["score"], 1)  # no notes on URL shorteners: the rubric alone
+    assert steps[-1][1].text.startswith("What would you like to design next?") and state.phase == "setup"
+
+
+def test_a_design_prompt_the_notes_cover_is_also_graded_on_their_concepts(engine):
+    state, _ = engine.start(Config(round="design", count=1))
+    state, steps = run(engine, state, "/design a rate limiter")
+    [question] = steps[0]
+    assert "The notes cover it" in question.text
+    q = engine._question(state, state.current)
+    assert q.reference and q.concepts, "the notes' passages about rate limiting are its reference"
+    state, steps = run(engine, state, "I'd use a token bucket per user in Redis: each request takes a token and "
+                                      "tokens refill at a fixed rate, so bursts are allowed up to the bucket size.",
+                       "done")
+    feedback = steps[-1][0]
+    assert feedback.data["matched"] and "rubric" in feedback.data
+    # The question is kept with the interview: a saved and reloaded state still knows it.
+    again = State.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert engine._question(again, q.id).prompt == "Design a rate limiter"
+    state, steps = run(engine, state, "/end")
+    summary = steps[-1][-1]
+    assert summary.kind == "summary" and "Design a rate limiter" in summary.data["questions"][0]["prompt"]
+
+
+def test_open_and_scenario_feedback_carries_the_rubric(engine, bank):
+    scenario = next(q for q in bank if q.kind == "scenario")
+    state, steps = run(engine, ask(engine, scenario.id), "First I'd clarify the requirements and the scale: "
+                       "about 10k requests per second at peak. Then a load balancer in front of stateless services, "
+                       "a cache, and a replicated database; if a node fails traffic moves to the others.")
+    feedback = steps[0][0]
+    assert feedback.data["rubric"]["phases"] and "design rubric:" in feedback.text
+    assert state.result_for(scenario.id).attempts[-1].rubric == feedback.data["rubric"]

@@ -59,6 +59,9 @@ UTTERANCES = [
     ("Use a quorum: with N=3, W=2 and R=2 every read overlaps the latest write.", "answer"),
     ("B", "answer"), ("option b", "answer"), ("Strong consistency, because balances must be exact", "answer"),
     ("consistent hashing with virtual nodes", "answer"),
+    # design prompts
+    ("/design a URL shortener", "design"), ("let's design a URL shortener", "design_prompt"),
+    ("design a chat service", "design_prompt"), ("I want to practise designing a news feed", "design_prompt"),
     # commands that do not exist
     ("/foo", "unknown_command"), ("/dance now", "unknown_command"),
     # nothing readable
@@ -110,6 +113,7 @@ NOT_COMMANDS = [
     ("I forgot to mention that the outbox relay publishes to Kafka in order", "answer"),
     ("repeat reads return the same value under snapshot isolation", "answer"),
     ("honestly the leader should hold a lease and fence old writers with a token", "answer"),
+    ("I'd design a sharded cache with consistent hashing in front of the database", "answer"),
     ("what is a retry storm?", "lookup"), ("what does done mean in a saga?", "lookup"),
     ("how do I add a node to a consistent hash ring?", "lookup"),
 ]

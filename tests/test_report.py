@@ -15,6 +15,8 @@ from interviewer.report import (band, grades_svg, highlight, history_row, sessio
 from interviewer.services import open_services
 from interviewer.store import Store
 
+from answers import OUTBOX_ANSWER, PERSISTENCE, PUB_SUB_ANSWER
+
 SVG = "{http://www.w3.org/2000/svg}"
 ANSWER = ("Um, we'd put Redis in front of the database as a cache-aside layer with a TTL on every key, "
           "like, invalidate on writes, and a CDN edge cache for static files. <b>bold</b> & <script>x</script>")
@@ -163,8 +165,6 @@ def test_the_trend_joins_graded_sessions_oldest_first(services, store):
 
 
 def test_a_concept_covered_on_the_follow_up_is_not_among_the_weakest(services, store):
-    from test_dialogue import PERSISTENCE, PUB_SUB_ANSWER
-
     engine = services.interviewer(clock=lambda: 1000.0)
     state, replies = engine.start(Config(seed=3, topic="messaging", count=1))
     state = state.evolve(current="001-probe-59", asked=("001-probe-59",), number=1, phase="asking")
@@ -177,3 +177,31 @@ def test_a_concept_covered_on_the_follow_up_is_not_among_the_weakest(services, s
     assert q["follow_up"]["concept"] == "persistence levels" and q["follow_up"]["covered"] is True
     assert "persistence levels" not in [w["concept"] for w in report["weakest_concepts"]]
     assert report["delivery"]["words"] == len(PUB_SUB_ANSWER.split()) + len(PERSISTENCE.split())
+
+
+def test_the_scorecard_page_and_the_chat_summary_name_the_same_weakest_concepts(services, store):
+    sid = interview(services, store, [ANSWER, "next", "/skip", "um I think you'd just cache it somewhere", "/end"],
+                    topic="caching", count=4)
+    report = report_of(store, services, sid)
+    [summary] = [t for t in store.transcript(sid) if t.kind == "summary"]
+    assert [w["concept"] for w in report["weakest_concepts"]] == summary.payload["weakest_concepts"]
+
+
+def test_a_design_answer_keeps_its_rubric_in_the_report_and_its_export(services, store):
+    sid = interview(services, store, ["/design a URL shortener",
+                                      "First the requirements: shorten a URL and redirect. 100M DAU, each makes 10 "
+                                      "requests a day, that is about 11.6k QPS. The API is POST /shorten.", "done"],
+                    count=1, round="design")
+    report = report_of(store, services, sid)
+    [q] = report["questions"]
+    assert q["prompt"] == "Design a URL shortener" and q["attempts"][-1]["rubric"]["verdict"]
+    md = to_markdown(report)
+    assert "**Design rubric:" in md and "graded by the design rubric" in md
+
+
+def test_history_says_when_an_interview_ended_early_and_names_a_mixed_topic(services, store):
+    early = interview(services, store, [OUTBOX_ANSWER, "next", "/end"], topic="surprise", count=3)
+    row = history_row(store.session(early))
+    assert row["status"] == "ended early" and row["topic"] == "mixed topics"
+    done = interview(services, store, [OUTBOX_ANSWER, "next"], topic="caching", count=1)
+    assert history_row(store.session(done))["status"] == "finished"

@@ -186,6 +186,20 @@ def test_start_with_a_topic_asks_the_first_question_at_once(sock):
     assert set(question["question"]["source"]) == {"doc", "heading", "line"}
 
 
+def test_start_in_design_mode_takes_a_typed_prompt_and_returns_the_rubric(sock):
+    _, replies = start(sock, mode="design", count=1)
+    assert kinds(replies) == ["greeting"] and "design round" in replies[0]["text"].lower()
+    [question] = say(sock, "design a URL shortener")
+    assert question["kind"] == "question" and question["question"]["prompt"] == "Design a URL shortener"
+    say(sock, "First the requirements: shorten a URL and redirect. 100M DAU, each makes 10 requests a day, "
+              "that is about 11.6k QPS. The API is POST /shorten and GET /{code}.")
+    feedback = say(sock, "done")[0]
+    assert feedback["kind"] == "feedback"
+    rubric = feedback["rubric"]
+    assert set(rubric) >= {"phases", "estimates", "signals", "verdict"}
+    assert any(e["ok"] and e["claim"] == "11.6k QPS" for e in rubric["estimates"])
+
+
 def test_a_topic_is_stored_and_shown_without_control_characters(app, sock):
     session, replies = start(sock, topic="cach\x1b]0;owned\x07ing\x9b")
     record = backend(app).store.session(session["session_id"])
@@ -293,6 +307,7 @@ def test_a_huge_message_is_refused_but_kept_for_the_user(sock):
     ({"difficulty": "extreme"}, "`difficulty` must be one of easy, medium, hard"),
     ({"token": 12345}, "`token` must be the session token"),
     ({"topic": "caching", "colour": "red"}, "does not take 'colour'"),
+    ({"mode": "exam"}, "`mode` must be one of interview, review, design"),
 ])
 def test_a_malformed_start_gets_an_error_reply_and_no_session(sock, payload, says):
     sock.emit("start", payload)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from interviewer.dialogue import hints as teach
+from interviewer.dialogue.design import DESIGN_TOPIC, BankView, brief, design_question, grade_design, rubric_of
 from interviewer.dialogue import replies as say
 from interviewer.dialogue.intents import Intent, classify, continues, normalise_utterance
 from interviewer.dialogue.planner import Planner
@@ -22,6 +23,7 @@ from interviewer.dialogue.state import MAX_COUNT, ROUNDS, Attempt, Config, Follo
 from interviewer.dialogue.summary import progress_reply, summary_reply
 from interviewer.errors import GradingError, InputError
 from interviewer.grading.render import format_scorecard
+from interviewer.rubric import Rubric, format_rubric, rubric_for
 from interviewer.records import Concept, Place, Question, Scorecard
 from interviewer.text import analyze
 
@@ -59,6 +61,11 @@ TRANSITIONS: tuple[tuple[str, str, str], ...] = (
     ("ended",      "retry",           "retry"),
     ("ended",      "*",               "after_end"),
     ("clarify",    "*",               "resolve"),
+    ("*",          "design",          "design"),
+    ("setup",      "design_prompt",   "design"),
+    ("followup",   "design_prompt",   "take_follow_up"),
+    ("wrapup",     "design_prompt",   "take_addition"),
+    ("*",          "design_prompt",   "take_answer"),
     ("setup",      "dont_know",       "configure"),
     ("setup",      "answer",          "configure"),
     ("setup",      "unsure",          "configure"),
@@ -125,23 +132,24 @@ ACTION_PHASES: dict[str, frozenset[str]] = {
     "finish": frozenset({"ended"}),
     "score": frozenset({"*"}),
     "after_end": frozenset({"ended"}),
+    "design": frozenset({"asking", "setup"}),
     # A reply to "question or answer?" that is itself unclear asks again (the first text joins the answer).
     "resolve": frozenset({"asking", "answering", "followup", "wrapup", "ended", "setup", "clarify"}),
     "configure": frozenset({"setup", "asking"}),
     "prompt_setup": frozenset({"setup"}),
-    "take_answer": frozenset({"asking", "answering", "followup", "wrapup", "ended"}),
+    "take_answer": frozenset({"asking", "answering", "followup", "wrapup", "ended", "setup"}),
     "clarify": frozenset({"clarify"}),
     "nudge": frozenset({"asking"}),
-    "submit": frozenset({"asking", "followup", "wrapup", "ended"}),
-    "skip": frozenset({"asking", "ended"}),
-    "concede": frozenset({"asking", "followup", "wrapup", "ended"}),
+    "submit": frozenset({"asking", "followup", "wrapup", "ended", "setup"}),
+    "skip": frozenset({"asking", "ended", "setup"}),
+    "concede": frozenset({"asking", "followup", "wrapup", "ended", "setup"}),
     "keep_listening": frozenset({"answering"}),
     "add_more": frozenset({"answering", "asking", "followup", "wrapup"}),
     "invite_more": frozenset({"wrapup"}),
     "take_addition": frozenset({"wrapup", "ended"}),
     "wrap_up": frozenset({"ended"}),
-    "take_follow_up": frozenset({"followup", "asking", "ended"}),
-    "close_follow_up": frozenset({"asking", "ended", "followup"}),
+    "take_follow_up": frozenset({"followup", "asking", "ended", "setup"}),
+    "close_follow_up": frozenset({"asking", "ended", "followup", "setup"}),
     "hint": frozenset({"*"}),
     "repeat": frozenset({"*"}),
     "retry": frozenset({"*", "asking"}),
@@ -178,6 +186,7 @@ class GraderLike(Protocol):
     def grade(self, answer: str, *, question: Question | None = None, reference: str | None = None,
               question_text: str | None = None, hints_used: int = 0) -> Scorecard: ...
     def grade_follow_up(self, answer: str, concept: Concept, prompt: str) -> Scorecard: ...
+    def delivery(self, answer: str) -> Any: ...
     def concede(self, answer: str, *, question: Question | None = None, concept: Concept | None = None
                 ) -> Scorecard: ...
 
@@ -215,6 +224,12 @@ class Interviewer:
         config = _clamp(config or Config())
         state = State(config=config, started_at=self.clock())
         topics = ", ".join(list(self.bank.topics())[:8])
+        if config.round == "design":
+            return state, [Reply("greeting", "Hi! This is a design round: type any system to design — "
+                                 "“design a URL shortener” — and answer as you would at the whiteboard. I'll grade "
+                                 "how you drive it (requirements, estimates, API, data model, design, deep dive, "
+                                 "trade-offs), check your arithmetic, and compare with the notes where they cover it.",
+                                 {"round": "design"})]
         if config.topic:
             greeting = Reply("greeting", f"Hi! I'll ask you {config.count} system-design questions"
                              f"{'' if config.topic == 'surprise' else f' on {config.topic}'}. "
@@ -248,6 +263,8 @@ class Interviewer:
     # ------------------------------------------------------------------ set-up
 
     def _do_configure(self, state: State, intent: Intent) -> _Step:
+        if state.config.round == "design":
+            return self._do_design(state, intent)
         choice = parse_setup(intent.arg, list(self.bank.topics()))
         topic = choice.topic
         if topic is None and not choice.surprise and choice.residue:
@@ -284,6 +301,10 @@ class Interviewer:
     def _ask_next(self, state: State, lead: list[Reply]) -> _Step:
         if len(state.asked) >= state.config.count:
             return self._finish(state, lead, by="last")
+        if state.config.round == "design":
+            state = state.evolve(phase="setup", current=None, draft=(), hints=0, revealed=(), pending=None)
+            return _Step(state, lead + [Reply("notice", "What would you like to design next? Type a prompt, "
+                                              "or say “end” for the summary.", {"round": "design"})])
         if not state.asked:
             state, lead = self._say_if_thin(state, lead)
         question, notice = self.planner.next_question(state, self.planner.rng_for(state))
@@ -323,14 +344,15 @@ class Interviewer:
                      {"question": say.question_data(q), "number": number, "total": total})
 
     def _do_take_answer(self, state: State, intent: Intent) -> _Step:
-        q = self.bank.get(state.current)
+        q = self._question(state, state.current)
         refused = _past_draft_cap(state, intent.arg)
         if refused:
             return _Step(state, [refused])
         draft = state.draft + (intent.arg,)
         words = len(" ".join(draft).split())
         # Once an answer is under way, every message adds to it until "done" (or an empty line).
-        collecting = state.config.answer_mode == "lines" or state.phase == "answering"
+        # A design answer is said in parts, as at the whiteboard: it is collected until "done".
+        collecting = state.config.answer_mode == "lines" or state.phase == "answering" or q.id.startswith("design-")
         if not q.options and (collecting or continues(intent.arg) or words < MIN_ANSWER_WORDS):
             state = state.evolve(phase="answering", draft=draft)
             if state.config.answer_mode == "lines":
@@ -366,10 +388,14 @@ class Interviewer:
     def _grade_answer(self, state: State, follow_up: bool = True, card: Scorecard | None = None
                       ) -> tuple[State, Reply, FollowUp | None]:
         """Grade the draft answer to the open question (or take the card given) and record it as an attempt."""
-        q = self.bank.get(state.current)
+        q = self._question(state, state.current)
         answer = "\n".join(state.draft).strip()
-        if card is None:
+        rubric: Rubric | None = None
+        if card is None and q.topic == DESIGN_TOPIC and q.id.startswith("design-"):
+            card, rubric = grade_design(self.grader, q, answer, state.hints)
+        elif card is None:
             card = self.grader.grade(answer, question=q, hints_used=state.hints)
+            rubric = rubric_of(q, answer)
         previous = state.result_for(q.id)
         before = previous.card if previous else None
         seconds = round(self.clock() - state.asked_at, 1) if state.asked_at else None
@@ -379,20 +405,66 @@ class Interviewer:
         result = Result(
             question_id=q.id,
             number=state.number,
-            attempts=(previous.attempts if previous else ()) + (Attempt(answer, card, state.hints, seconds),),
+            attempts=(previous.attempts if previous else ())
+            + (Attempt(answer, card, state.hints, seconds, rubric.to_dict() if rubric else None),),
             follow_up=probe,
             hints=(previous.hints if previous else 0) + state.hints,
         )
-        feedback = self._feedback(q, card, answer, before, len(result.attempts), result.hints)
+        feedback = self._feedback(q, card, answer, before, len(result.attempts), result.hints, rubric)
         return state.with_result(result).evolve(draft=(), pending=None, retrying=False), feedback, probe
 
     def _feedback(self, q: Question, card: Scorecard, answer: str, before: Scorecard | None, attempt: int,
-                  hints: int) -> Reply:
-        """Say a scorecard: its text and, for rich clients, its fields (and what a strong answer covers)."""
+                  hints: int, rubric: Rubric | None = None) -> Reply:
+        """Say a scorecard: its text and, for rich clients, its fields (what a strong answer covers; for an
+        open, scenario or design answer the rubric)."""
         data = {**card.to_dict(), "question_id": q.id, "answer": answer, "reference": q.reference,
-                "question_kind": q.kind, "covers": covers_of(q, card), "attempt": attempt,
-                "previous": _score_of(before), "hints": hints, "hint_cost": self.hint_cost}
-        return Reply("feedback", format_scorecard(card, before=before, no_model_answer=q.kind == "probe"), data)
+                "question_kind": "design" if q.topic == DESIGN_TOPIC else q.kind, "covers": covers_of(q, card),
+                "attempt": attempt, "previous": _score_of(before), "hints": hints, "hint_cost": self.hint_cost}
+        text = format_scorecard(replace(card, follow_up=None), before=before, no_model_answer=q.kind == "probe")
+        if rubric is not None:
+            data["rubric"] = rubric.to_dict()
+            # Said in full for a design prompt, in brief for a scenario; an open question's rubric is data only
+            # (most ask what something is, not for a design).
+            if q.topic == DESIGN_TOPIC:
+                text += "\n" + format_rubric(rubric)
+            elif q.kind == "scenario":
+                text += "\n" + brief(rubric)
+        if card.follow_up:
+            text += f"\nfollow-up: {card.follow_up}"  # the interviewer's question comes last
+        return Reply("feedback", text, data)
+
+    def _question(self, state: State, question_id: str | None) -> Question:
+        """Return a question of the interview: from the bank, or made of a typed design prompt."""
+        return BankView(self.bank, state.designs).get(question_id or "")
+
+    def _do_design(self, state: State, intent: Intent) -> _Step:
+        """Open a typed design prompt as the next question (the question it interrupts goes back to the pool)."""
+        prompt = " ".join(intent.arg.split())
+        if len(analyze(prompt)) < 2:
+            if state.config.round == "design" or state.phase == "setup":
+                return _Step(state.evolve(phase="setup"), [Reply("notice", "What would you like to design? For "
+                                                                "example: “design a URL shortener”.")])
+            return _Step(state, [Reply("notice", "What should we design? For example: /design a chat service")])
+        bare = _DESIGN_LEAD.sub("", prompt)  # "let's design a chat app" → "a chat app"
+        if bare == prompt and _DESIGN_VERB.match(prompt):
+            text = prompt  # "build a …", "how would you design …"
+        else:
+            text = f"Design {bare[:1].lower()}{bare[1:]}"  # "/design a rate limiter"
+        q = design_question(text, self.search, self.grader.concepts)
+        asked = state.asked
+        if state.phase in ("asking", "answering") and state.current and not state.result_for(state.current):
+            asked = tuple(a for a in asked if a != state.current)  # the open question waits its turn
+        number = len(asked) + 1
+        designs = tuple(d for d in state.designs if d["id"] != q.id) + (q.to_dict(),)
+        state = state.evolve(phase="asking", current=q.id, number=number, asked=asked + (q.id,), designs=designs,
+                             draft=(), hints=0, revealed=(), pending=None, retrying=False, asked_at=self.clock())
+        notes = (" The notes cover it: your answer is also compared with " + say.cite(q.source.doc, q.source.heading,
+                                                                                          q.source.line) + "."
+                 if q.reference else " The notes have no passage on it: the rubric alone grades it.")
+        text = (f"Design question {number}: {q.prompt}\nTake it as you would at the whiteboard — requirements, "
+                f"estimates, API, data model, design, deep dive, trade-offs.{notes} Say “done” when you've finished.")
+        return _Step(state, [Reply("question", text, {"question": say.question_data(q), "number": number,
+                                                       "total": state.config.count, "design": True})])
 
     def _defined_at(self, concept_id: str) -> Place | None:
         """Return where the notes define a concept (the inventory's defining passage), if they do."""
@@ -440,7 +512,7 @@ class Interviewer:
         fu = result.follow_up
         answer = "\n".join(state.draft).strip()
         reference = f"{fu.concept}. {fu.reference}".strip()
-        q = self.bank.get(result.question_id)
+        q = self._question(state, result.question_id)
         concept = next((c for c in q.concepts if c.label == fu.concept), None) or Concept("", fu.concept, (), 1.0, fu.reference)
         card = self.grader.grade_follow_up(answer, concept, fu.prompt)
         graded = replace(fu, answer=answer, scorecard=card)
@@ -460,7 +532,7 @@ class Interviewer:
         return _Step(state, [Reply("notice", "Take your time — type your answer, or say /hint if you're stuck.")])
 
     def _do_skip(self, state: State, intent: Intent) -> _Step:
-        q = self.bank.get(state.current)
+        q = self._question(state, state.current)
         previous = state.result_for(q.id)
         if not (previous and previous.attempts):
             state = state.with_result(Result(q.id, state.number, skipped=True, hints=state.hints))
@@ -475,7 +547,7 @@ class Interviewer:
             return self._do_submit(state, intent)
         said = intent.arg or "I don't know"
         mock = state.config.mode == "mock"
-        q = self.bank.get(state.current)
+        q = self._question(state, state.current)
         if state.retrying and state.phase != "followup":
             # A retry given up keeps the answer it was to improve on.
             return self._ask_next(state.evolve(draft=(), retrying=False),
@@ -506,7 +578,7 @@ class Interviewer:
         target = self._retry_target(state)
         if target is None or not target.attempts:
             return self._do_not_now(state, intent)
-        q = self.bank.get(target.question_id)
+        q = self._question(state, target.question_id)
         asked = state.asked
         if state.phase == "asking" and state.current != q.id:
             asked = tuple(a for a in asked if a != state.current)  # the question just asked waits its turn
@@ -543,7 +615,7 @@ class Interviewer:
     # ------------------------------------------------------------------ help along the way
 
     def _do_hint(self, state: State, intent: Intent) -> _Step:
-        q = self.bank.get(state.current)
+        q = self._question(state, state.current)
         if state.phase == "followup":
             # The follow-up already asks about its concept: its hints are the blanked sentence, then the sentence.
             concept = self._concept_of(q, state.result_for(q.id).follow_up)
@@ -580,6 +652,12 @@ class Interviewer:
                 letter = random.Random(f"{state.config.seed}:{q.id}:{len(wrong)}").choice(wrong)
                 return teach.Hint(f"It isn't {letter}.", f"not {letter}")
             return None
+        if q.topic == DESIGN_TOPIC and q.id.startswith("design-"):
+            # A design prompt's hints are the rubric's next steps for the answer so far.
+            said = "\n".join(state.draft)
+            nudge = next((n for n in rubric_for(said, prompt=q.prompt, kind="design").nudges
+                          if n not in state.revealed), None)
+            return teach.Hint(nudge, nudge) if nudge else None
         covered: set[str] = set()
         if state.draft:
             try:
@@ -598,7 +676,7 @@ class Interviewer:
                     None) or Concept(fu.concept_id, fu.concept, (), 1.0, fu.reference)
 
     def _do_repeat(self, state: State, intent: Intent) -> _Step:
-        q = self.bank.get(state.current)
+        q = self._question(state, state.current)
         if state.phase == "followup":
             fu = state.result_for(q.id).follow_up
             return _Step(state, [Reply("notice", f"Follow-up: {fu.prompt}", {"follow_up": fu.prompt})])
@@ -608,14 +686,14 @@ class Interviewer:
         if state.phase == "ended" and state.ended_by != "last":
             return self._do_after_end(state, intent)
         if state.draft and state.phase in ("asking", "answering"):
-            q = self.bank.get(state.current)
+            q = self._question(state, state.current)
             state = state.evolve(phase="asking", draft=())
             return _Step(state, [self._question_reply(q, state.number, state.config.count,
                                                       "Sure — start your answer again:")])
         target = self._retry_target(state)
         if target is None:
             return _Step(state, [Reply("notice", "There's no answered question to retry yet.")])
-        q = self.bank.get(target.question_id)
+        q = self._question(state, target.question_id)
         asked = state.asked
         if state.phase in ("asking", "answering") and state.current != q.id:
             # The question just asked goes back to the pool; the retried one takes the stage.
@@ -718,8 +796,8 @@ class Interviewer:
 
     def _do_score(self, state: State, intent: Intent) -> _Step:
         if state.phase == "ended":
-            return _Step(state, [summary_reply(state, self.bank, self._defined_at)])
-        return _Step(state, [progress_reply(state, self.bank)])
+            return _Step(state, [summary_reply(state, BankView(self.bank, state.designs), self._defined_at)])
+        return _Step(state, [progress_reply(state, BankView(self.bank, state.designs))])
 
     def _do_finish(self, state: State, intent: Intent) -> _Step:
         lead: list[Reply] = []
@@ -742,7 +820,7 @@ class Interviewer:
     def _finish(self, state: State, lead: list[Reply], by: str) -> _Step:
         """End the interview with its summary; `by` is "last" after the last question, "user" when asked to."""
         state = state.evolve(phase="ended", draft=(), pending=None, ended_by=by)
-        return _Step(state, lead + [summary_reply(state, self.bank, self._defined_at)])
+        return _Step(state, lead + [summary_reply(state, BankView(self.bank, state.designs), self._defined_at)])
 
     def _do_after_end(self, state: State, intent: Intent) -> _Step:
         return _Step(state, [Reply("notice", "This interview is over. Say “new” to start another, "
@@ -760,7 +838,7 @@ class Interviewer:
     # ------------------------------------------------------------------ the rest
 
     def _do_help(self, state: State, intent: Intent) -> _Step:
-        where = _GUIDANCE.get(state.phase, "")
+        where = _guidance(state) or ""
         return _Step(state, [Reply("notice", (where + "\n" if where else "") + say.help_text())])
 
     def _do_small_talk(self, state: State, intent: Intent) -> _Step:
@@ -779,7 +857,7 @@ class Interviewer:
         return _Step(state, [Reply("error", f"I don't know the command {intent.arg}. Try {say.command_list()}.")])
 
     def _do_not_now(self, state: State, intent: Intent) -> _Step:
-        why = _GUIDANCE.get(state.phase) or "That doesn't apply right now. Say /help to see what you can do."
+        why = _guidance(state) or "That doesn't apply right now. Say /help to see what you can do."
         return _Step(state, [Reply("notice", why)])
 
     # ------------------------------------------------------------------ helpers
@@ -787,7 +865,7 @@ class Interviewer:
     def _question_terms(self, state: State) -> frozenset[str]:
         if not state.current:
             return frozenset()
-        q = self.bank.get(state.current)
+        q = self._question(state, state.current)
         return frozenset(t for c in q.concepts for t in analyze(c.label)) | frozenset(analyze(q.prompt))
 
 
@@ -799,9 +877,25 @@ _GUIDANCE = {
     "wrapup": "Add anything you'd like to your last answer, or say “no” to see the summary.",
     "ended": "The interview is over: say “new” to start another.",
 }
+
+
+def _guidance(state: State) -> str | None:
+    """Say what to do next in this phase (in the design round's set-up: type a prompt)."""
+    if state.config.round == "design" and state.phase == "setup":
+        return "Type something to design — “design a URL shortener” — or say “end” for the summary."
+    return _GUIDANCE.get(state.phase)
+
+
 _ASKING = re.compile(r"(?:(?:it|that) (?:is|was) )?(?:a |my )?(?:question|lookup|look it up|look up|asking|the former)")
 _ANSWERING = re.compile(r"(?:(?:it|that) (?:is|was) )?(?:an |my |the )?(?:answer|mine|answering|the latter)")
 
+
+# "design a URL shortener", "let's design …": the prompt is what follows.
+_DESIGN_LEAD = re.compile(r"(?i)^(?:(?:let'?s|let us|can we|i'?d like to|i want to)\s+)?(?:practi[cs]e\s+)?"
+                          r"(?:designing|design)\s+")
+
+# A prompt that already says what to do: "build a …", "how would you design …".
+_DESIGN_VERB = re.compile(r"(?i)^(?:design|build|create|architect|implement|scale|how|what|walk)\b")
 
 # Notes the interviewer keeps so as to say something once: the topic is thin; the wrap-up was offered.
 THIN_TOPIC = "thin-topic"

@@ -41,14 +41,16 @@ class Attempt:
     scorecard: Scorecard
     hints: int = 0
     seconds: float | None = None
+    rubric: dict[str, Any] | None = None  # the design rubric of an open, scenario or design answer (its JSON)
 
     def to_dict(self) -> dict[str, Any]:
         return {"answer": self.answer, "scorecard": self.scorecard.to_dict(), "hints": self.hints,
-                "seconds": self.seconds}
+                "seconds": self.seconds, "rubric": self.rubric}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Attempt:
-        return cls(data["answer"], Scorecard.from_dict(data["scorecard"]), int(data.get("hints", 0)), data.get("seconds"))
+        return cls(data["answer"], Scorecard.from_dict(data["scorecard"]), int(data.get("hints", 0)), data.get("seconds"),
+                   data.get("rubric"))
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class State:
     started_at: float | None = None
     ended_by: str | None = None  # "user" (End, New) or "last" (the last question was answered)
     notes: tuple[str, ...] = ()  # what the interviewer has said once and need not say again
+    designs: tuple[dict[str, Any], ...] = ()  # questions made of typed design prompts (Question.to_dict)
 
     def evolve(self, **changes: Any) -> State:
         """Return a copy with some fields changed."""
@@ -189,6 +192,6 @@ class State:
             ))
         known = {f for f in cls.__dataclass_fields__ if f not in ("config", "results")}
         fields = {k: v for k, v in data.items() if k in known}
-        for key in ("asked", "draft", "revealed", "notes"):
+        for key in ("asked", "draft", "revealed", "notes", "designs"):
             fields[key] = tuple(fields.get(key, ()))
         return cls(config=Config(**data.get("config", {})), results=tuple(results), **fields)

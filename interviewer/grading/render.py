@@ -27,7 +27,8 @@ def format_scorecard(card: Scorecard, *, before: Scorecard | None = None,
     lines = [head]
     explained = [m.concept for m in card.matched if m.explained]
     named = [m.concept for m in card.matched if not m.explained]
-    lines.append("covered: " + (" · ".join(explained) if explained else "(nothing explained yet)"))
+    if card.matched or card.missed:  # a design answer graded by its rubric alone has no concepts
+        lines.append("covered: " + (" · ".join(explained) if explained else "(nothing explained yet)"))
     if named:
         lines.append("named:   " + " · ".join(named) + " — named without saying what they do or why")
     if no_model_answer:

@@ -198,6 +198,10 @@ class Grader:
         flag = Flag("conceded", "you said you don't know: graded 0, and the key idea is shown to read", 0.0)
         return self._empty(question.id if question is not None else None, prepared, delivery, 0, flag)
 
+    def delivery(self, answer: str) -> Delivery:
+        """Return how an answer would sound spoken, graded or not (a design answer graded by its rubric)."""
+        return self._delivery_figures(normalise_spoken(answer), answer)
+
     def _delivery_figures(self, spoken: Any, answer: str) -> Delivery:
         s = self.settings
         return delivery_of(

@@ -287,7 +287,9 @@
   setupForm.addEventListener("submit", function (e) {
     e.preventDefault();
     var topic = (setupForm.querySelector("input[name=topic]:checked") || {}).value || "surprise";
-    var request = { topic: topic };
+    var mode = (setupForm.querySelector("input[name=mode]:checked") || {}).value || "interview";
+    // A design round asks for a prompt first: no topic.
+    var request = mode === "design" ? { mode: mode } : { topic: topic };
     var level = $("level").value;
     if (level) request.difficulty = level;
     var count = parseInt($("count").value, 10);
@@ -299,6 +301,18 @@
     typing.hidden = false;
     if (socket.connected) socket.emit("start", request);
     else pendingStart = request;
+  });
+
+  // The topic and level are for interview questions; a design round hides them and says what it is.
+  setupForm.querySelectorAll("input[name=mode]").forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      var design = radio.checked && radio.value === "design";
+      if (!radio.checked) return;
+      setupForm.querySelector("fieldset.topics").hidden = design;
+      $("level").closest(".field").hidden = design;
+      $("design-note").hidden = !design;
+      $("start").textContent = design ? "Start the design round" : "Start the interview";
+    });
   });
 
   newButton.addEventListener("click", function () {

@@ -134,7 +134,11 @@
       })));
       card.appendChild(el("p", { className: "small", text: "Answer with a letter, or the option in your words — and say why." }));
     }
-    card.appendChild(sourceLine(q.source));
+    var source = sourceLine(q.source); // a typed design prompt the notes do not cover has none
+    if (source) card.appendChild(source);
+    if (reply.design) {
+      card.appendChild(el("p", { className: "small", text: "Answer in as many messages as you like, then “done”." }));
+    }
     return card;
   }
 
@@ -247,6 +251,11 @@
       card.appendChild(el("p", { className: "note", text: "Note: " + (f.message || f.flag) }));
     });
 
+    // The design rubric: for a design prompt or a scenario (an open question's rubric stays in the data).
+    if (reply.rubric && (reply.question_kind === "design" || reply.question_kind === "scenario")) {
+      card.appendChild(rubricBlock(reply.rubric));
+    }
+
     var d = reply.delivery;
     if (d) {
       var figures = el("dl", { className: "figures" }, [
@@ -272,18 +281,36 @@
     if (reply.reference && !isFollowUp) {
       card.appendChild(details("Model answer", textBlock(reply.reference), "model-answer"));
     }
-    if (reply.study && reply.study.length) {
-      card.appendChild(el("h3", { text: "Study" }));
-      card.appendChild(el("ul", { className: "study" }, reply.study.map(function (s) {
-        return el("li", null, [el("strong", { text: s.concept }), ": ", el("cite", { text: lastHeading(s.heading, s.doc) }),
-          " (" + s.doc + ", line " + s.line + ")"]);
-      })));
-    }
     if (reply.follow_up) {
       card.appendChild(el("p", { className: "follow-up" }, [el("strong", { text: "Follow-up: " }), reply.follow_up]));
       card.appendChild(el("p", { className: "small", text: "Answer it, or say “next” to move on." }));
     }
     return card;
+  }
+
+  function rubricBlock(r) {
+    var box = el("section", { className: "rubric", "aria-label": "Design rubric" });
+    box.appendChild(el("h3", { text: "Design rubric: " + r.verdict + " (" + Number(r.score).toFixed(2) + ")" }));
+    box.appendChild(el("p", { className: "small", text: r.verdict_note }));
+    box.appendChild(chipList((r.phases || []).map(function (p) {
+      return [el("span", { text: p.title + (p.covered ? " " + Math.round(p.share * 100) + "%" : "") })];
+    }), "chip-phase"));
+    box.querySelectorAll(".chip-phase").forEach(function (chip, i) {
+      chip.classList.add(r.phases[i].covered ? "chip-covered" : "chip-missed");
+    });
+    (r.estimates || []).forEach(function (e) {
+      box.appendChild(el("p", { className: e.ok ? "small" : "note",
+        text: (e.ok ? "✓ " : "✗ ") + e.claim + (e.formula ? " — " + e.formula : "") }));
+    });
+    if (r.signals && r.signals.length) {
+      box.appendChild(el("ul", { className: "signals" }, r.signals.map(function (s) {
+        return el("li", null, [el("strong", { text: s.title + ": " }), s.level + (s.evidence ? " — “" + s.evidence + "”" : "")]);
+      })));
+    }
+    if (r.nudges && r.nudges.length) {
+      box.appendChild(el("p", { className: "small", text: "Next time: " + r.nudges[0] }));
+    }
+    return box;
   }
 
   function lookup(reply) {
