@@ -54,6 +54,45 @@ def parse(text: str) -> list[Token]:
     return _PARSER.parse(text)
 
 
+def line_kinds(text: str) -> list[str]:
+    """Say what each line of a text is, as the parser reads it: "fence" (a code fence's ``` line),
+    "code" (inside a fenced block), "indented" (an indented code block), "table", "heading" (an ATX
+    "## …" line), "rule" (a thematic break, or the underline of a setext heading), "blank", or "text"."""
+    lines = text.split("\n")
+    kinds = ["blank" if not line.strip() else "text" for line in lines]
+    for token in parse(text):
+        if token.map is None:
+            continue
+        kind = {"fence": "code", "code_block": "indented", "table_open": "table", "hr": "rule"}.get(token.type)
+        if token.type == "heading_open":
+            start, end = token.map
+            if token.markup.startswith("#"):
+                kinds[start] = "heading"
+            else:  # "Title\n-----": the title reads as text, its underline as a rule
+                kinds[end - 1] = "rule"
+            continue
+        if kind is not None:
+            start, end = token.map
+            for i in range(start, min(end, len(lines))):
+                if kind not in ("code", "indented") and not lines[i].strip():
+                    continue
+                kinds[i] = kind
+            if token.type == "fence":
+                kinds[start] = "fence"
+                if end - 1 > start and lines[end - 1].strip().startswith(token.markup):
+                    kinds[end - 1] = "fence"  # the closing fence (an unclosed block runs to the end)
+    return kinds
+
+
+_ATX = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
+
+
+def atx_title(line: str) -> str:
+    """Return the title of an ATX heading line ("## Title ##" → "Title")."""
+    m = _ATX.match(line)
+    return m.group(1) if m else line.strip()
+
+
 def blocks(text: str, first_line: int = 1) -> list[Block]:
     """Parse markdown into blocks; `first_line` is the file line of the text's first line."""
     return list(walk(parse(text), first_line))

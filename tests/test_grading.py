@@ -378,8 +378,12 @@ def test_every_bank_question_can_be_graded(grader, questions):
     kinds = set()
     for q in questions:
         card = grader.grade("I would use a saga with an outbox table and a message relay to Kafka.", question=q)
-        assert 0.0 <= card.score <= 1.0 and 0.0 <= card.grade <= 5.0
-        assert len(card.matched) + len(card.missed) >= 1
+        # What the card says agrees with itself: the grade is the score out of 5, and every concept of the
+        # question is either covered or missed, never both.
+        assert card.grade == round(5 * card.score, 1)
+        said = [m.concept_id for m in card.matched] + [m.concept_id for m in card.missed]
+        assert len(said) == len(set(said)) >= 1
+        assert {c.id for c in q.concepts} <= set(said)
         kinds.add(q.kind)
     assert kinds == {"open", "scenario", "probe", "choice", "concept"}
 

@@ -40,11 +40,12 @@ def test_an_answer_without_words_gets_an_empty_scorecard(grader, answer):
     assert card.delivery.words == 0
 
 
-def test_a_megabyte_answer_is_graded(grader):
-    answer = ("a relay polls the outbox table and pushes each event to kafka. " * 20_000)[:1_000_000]
+def test_a_long_answer_is_graded_and_its_figures_stay_short(grader):
+    # How the time grows with the length (1 MB under 3 s) is bench/bench_grading.py's to measure.
+    answer = ("a relay polls the outbox table and pushes each event to kafka. " * 2_000)[:100_000]
     card = grader.grade(answer, reference=REFERENCE, question_text=QUESTION)
     assert {"message relay", "outbox table"} <= {m.concept.lower() for m in card.matched}
-    assert card.delivery.words > 150_000
+    assert card.delivery.words == len(answer.split())
     assert len(card.delivery.top_words) <= 5 and len(card.delivery.repeated_phrases) <= 5
 
 
@@ -64,7 +65,8 @@ def test_an_answer_past_the_cap_is_refused_clearly_and_a_batch_goes_on(grader):
 @pytest.mark.parametrize("answer", ["relay\n" * 30_000, "um " * 60_000, "the relay the relay " * 12_000, "-".join(["outbox"] * 30_000)])
 def test_long_runs_of_repeats_and_fillers_are_graded(grader, answer):
     card = grader.grade(answer, reference=REFERENCE, question_text=QUESTION)
-    assert 0.0 <= card.score <= 1.0
+    # One word said over and over explains nothing, however often it names a concept.
+    assert card.score < 0.1 and card.flags
     assert card.delivery.words == len(answer.replace("-", " ").split())
 
 

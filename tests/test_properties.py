@@ -133,9 +133,14 @@ def grader(built_settings) -> Grader:
     return Grader(Lexicon.load(built_settings.lexicon_path))
 
 
-def in_range(card) -> None:
-    assert 0.0 <= card.score <= 1.0 and 0.0 <= card.grade <= 5.0
-    assert card.delivery.words >= 0
+def consistent(card, answer: str) -> None:
+    """What a user reads on a card agrees with itself: the grade is the score out of 5, no concept is
+    both covered and missed, the word count is the answer's, and an answer without words scores 0."""
+    assert card.grade == round(5 * card.score, 1)
+    assert not {m.concept_id or m.concept for m in card.matched} & {m.concept_id or m.concept for m in card.missed}
+    assert card.delivery.words == len(words(answer))
+    if not words(answer):
+        assert card.score == 0.0
 
 
 @SLOW
@@ -146,7 +151,7 @@ def test_grading_any_answer_against_any_reference_is_in_range_and_repeatable(gra
     except GradingError as exc:
         assert str(exc)  # e.g. a reference with nothing to grade against
         return
-    in_range(card)
+    consistent(card, answer)
     assert grader.grade(answer, reference=reference, question_text=question) == card
 
 
@@ -156,7 +161,7 @@ def test_grading_any_answer_to_a_bank_question_is_in_range_and_repeatable(built_
                                                                           answer, hints):
     question = data.draw(st.sampled_from(bank.select()))
     card = grader.grade(answer, question=question, hints_used=hints)
-    in_range(card)
+    consistent(card, answer)
     assert card.question_id == question.id
     assert grader.grade(answer, question=question, hints_used=hints) == card
     # A fresh grader (cold caches) agrees: nothing depends on what was graded before.

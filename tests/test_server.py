@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from interviewer.server import backend, create_app, socketio
+from interviewer.server.chat import Hub
 from interviewer.server.guard import RateLimiter
 
 ANSWER = ("We would put a cache in front of the database, for example Redis with a TTL on each entry, "
@@ -325,7 +326,10 @@ def test_a_message_before_start_is_told_to_start_first(sock):
 
 
 def test_the_rate_limit_refuses_a_flood_with_a_notice_and_keeps_the_text(built_settings, tmp_path):
-    app = make_app(built_settings, tmp_path / "rate.db", RATE_LIMIT=1.0, RATE_BURST=3)
+    app = make_app(built_settings, tmp_path / "rate.db")
+    b = backend(app)
+    # A clock that stands still: the bucket never refills mid-test, however slow the machine is.
+    b.hub = Hub(b.hub.engine, b.hub.store, limits=b.hub.limits, rate=1.0, burst=3, clock=lambda: 0.0)
     sock = socketio.test_client(app)
     try:
         start(sock, topic="caching")  # the first of three

@@ -13,7 +13,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from interviewer.concepts import definitions
 from interviewer.concepts.finder import Finder, Occurrence, single, singular
@@ -217,17 +217,26 @@ def _recurring(candidates: list[Candidate]) -> list[Candidate]:
     return [c for c in candidates if c.source != "phrase" or len(where[c.text.lower()]) >= need]
 
 
-def _merge(groups: dict[tuple[str, ...], Group], synonyms: SynonymTable, lexicon: Lexicon) -> list[Group]:
-    """Merge groups that are one concept: an alias of one is the key of another ("CDC" / "change data
-    capture"), or they are one word written apart and joined ("fail over" / "failover")."""
-    parent = {k: k for k in groups}
+class _Unions:
+    """Disjoint sets of group keys (union-find): which groups are one concept."""
 
-    def root(k):
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
+    def __init__(self, keys: Iterable[tuple[str, ...]]):
+        self.parent = {k: k for k in keys}
+
+    def root(self, k: tuple[str, ...]) -> tuple[str, ...]:
+        while self.parent[k] != k:
+            self.parent[k] = self.parent[self.parent[k]]
+            k = self.parent[k]
         return k
 
+    def join(self, child: tuple[str, ...], into: tuple[str, ...]) -> None:
+        self.parent[self.root(child)] = self.root(into)
+
+
+def _merge(groups: dict[tuple[str, ...], Group], synonyms: SynonymTable, lexicon: Lexicon) -> list[Group]:
+    """Merge groups that are one concept: an alias of one is the key of another ("CDC" / "change data
+    capture"), "the X pattern" is X, or they are one word written apart and joined ("fail over" / "failover")."""
+    unions = _Unions(groups)
     ambiguous = {s for s, longs in lexicon.acronyms.items() if len(longs) > 1}
     joined: dict[str, tuple[str, ...]] = {}
     for key, g in groups.items():
@@ -236,32 +245,42 @@ def _merge(groups: dict[tuple[str, ...], Group], synonyms: SynonymTable, lexicon
                 continue  # "CDC" is change data capture in one passage and content-defined chunking in another
             akey = group_key(alias, synonyms)
             if akey in groups and akey != key:
-                parent[root(akey)] = root(key)
+                unions.join(akey, key)
         for surface in g.surfaces:
-            # "the bulkhead pattern" is the bulkhead, "the saga pattern" the saga.
-            base = _GENERIC_END.sub("", surface)
-            if base != surface:
-                bkey = group_key(base, synonyms)
-                if bkey in groups and bkey != key:
-                    parent[root(key)] = root(bkey)
-            # "fail over", "fail-over" and "failover": one word written apart.
-            glued = singular(re.sub(r"[\s\-/]", "", surface.lower()))
-            if glued in joined and joined[glued] != key and (re.search(r"[\s\-/]", surface) or joined.get("#" + glued)):
-                parent[root(key)] = root(joined[glued])
-            joined.setdefault(glued, key)
-            if re.search(r"[\s\-/]", surface):
-                joined["#" + glued] = key
+            _merge_wording(key, surface, groups, synonyms, unions, joined)
+    return _merged(groups, unions)
+
+
+def _merge_wording(key: tuple[str, ...], surface: str, groups: dict[tuple[str, ...], Group], synonyms: SynonymTable,
+                   unions: _Unions, joined: dict[str, tuple[str, ...]]) -> None:
+    """Join a group to the one its wording names without a generic end, or written as one word."""
+    # "the bulkhead pattern" is the bulkhead, "the saga pattern" the saga.
+    base = _GENERIC_END.sub("", surface)
+    if base != surface:
+        bkey = group_key(base, synonyms)
+        if bkey in groups and bkey != key:
+            unions.join(key, bkey)
+    # "fail over", "fail-over" and "failover": one word written apart.
+    apart = re.search(r"[\s\-/]", surface) is not None
+    glued = singular(re.sub(r"[\s\-/]", "", surface.lower()))
+    if glued in joined and joined[glued] != key and (apart or joined.get("#" + glued)):
+        unions.join(key, joined[glued])
+    joined.setdefault(glued, key)
+    if apart:
+        joined["#" + glued] = key
+
+
+def _merged(groups: dict[tuple[str, ...], Group], unions: _Unions) -> list[Group]:
+    """Fold every group into its set's root: wordings, sources and aliases together."""
     out: dict[tuple[str, ...], Group] = {}
     for key, g in groups.items():
-        r = root(key)
-        if r not in out:
-            out[r] = Group(r)
-        target = out[r]
+        r = unions.root(key)
+        target = out.setdefault(r, Group(r))
         target.surfaces.update(g.surfaces)
         target.sources |= g.sources
         for source, found in g.found_by.items():
             target.found_by.setdefault(source, set()).update(found)
-        for a in g.aliases + ([s for s in g.surfaces] if key != r else []):
+        for a in g.aliases + (list(g.surfaces) if key != r else []):
             if a not in target.aliases:
                 target.aliases.append(a)
     return list(out.values())
@@ -381,41 +400,52 @@ def _scan(p: Passage, finder: Finder, seen: dict[str, _Seen], synonyms: SynonymT
     for occ in in_heading:
         seen[occ.concept].sections.add(p.index)
         named.add(occ.concept)
-    # A heading that is the concept's name (give or take numbering) introduces it: its first sentence
-    # defines it; a heading that names it among other things defines nothing.
-    # Its share of the heading's words ranks two such headings: "2. Eventual Consistency" introduces
-    # eventual consistency more than "Causal Consistency (Eventual Consistency)" does.
-    heading_words = len([w for w in words(heading) if not w.text.isdigit()]) or 1
-    shares: dict[str, float] = defaultdict(float)
-    for o in in_heading:  # "Multi-Version Concurrency Control (MVCC)": its longest wording counts
-        shares[o.concept] = max(shares[o.concept], len(words(heading[o.start : o.end])) / heading_words)
-    # A heading that compares ("Snowflake ID vs UUID?") introduces neither side on its own.
-    compares = bool(_COMPARES.search(heading))
-    heading_ids = {cid: share for cid, share in shares.items() if 2 * share >= 1 and not compares}
+    introduced = _introduced(heading, in_heading)
     first = True
     for block in p.blocks:
         if block.kind == "code":
             continue
-        text = block.text
-        for a, b in sentences(text):
-            sentence = text[a:b]
+        for a, b in sentences(block.text):
+            sentence = block.text[a:b]
+            place = _place(p, block.line_of(a))
             for occ in finder.find(sentence):
-                s = seen[occ.concept]
-                s.sections.add(p.index)
+                _note(seen[occ.concept], p.index, sentence, occ, block, place)
                 named.add(occ.concept)
-                s.surfaces[sentence[occ.start : occ.end]] += 1
-                if block.kind in ("text", "item") and definitions.usable(sentence):
-                    strength = definitions.strength(sentence, occ.start, occ.end)
-                    if strength:
-                        _offer(s, definitions.Definition(sentence, strength, block.line_of(a)), _place(p, block.line_of(a)))
-            if first and block.kind in ("text", "item") and definitions.usable(sentence) \
-                    and not definitions.labelled(sentence):
-                first = False
-                for gid, share in heading_ids.items():
+            prose = block.kind in ("text", "item") and definitions.usable(sentence)
+            if first and prose and not definitions.labelled(sentence):
+                first = False  # the first sentence under a heading that introduces a concept defines it
+                for gid, share in introduced.items():
                     strength = definitions.UNDER_HEADING + definitions.HEADING_SHARE * min(share, 1.0)
-                    _offer(seen[gid], definitions.Definition(sentence, strength, block.line_of(a)),
-                           _place(p, block.line_of(a)))
+                    _offer(seen[gid], definitions.Definition(sentence, strength, place.line), place)
     return named
+
+
+def _introduced(heading: str, in_heading: list[Any]) -> dict[str, float]:
+    """Return the concepts a heading introduces, each with its share of the heading's words.
+
+    A heading that is the concept's name (give or take numbering) introduces it; one that names it among
+    other things does not. The share ranks two such headings: "2. Eventual Consistency" introduces
+    eventual consistency more than "Causal Consistency (Eventual Consistency)" does. A heading that
+    compares ("Snowflake ID vs UUID?") introduces neither side on its own.
+    """
+    if _COMPARES.search(heading):
+        return {}
+    heading_words = len([w for w in words(heading) if not w.text.isdigit()]) or 1
+    shares: dict[str, float] = defaultdict(float)
+    for o in in_heading:  # "Multi-Version Concurrency Control (MVCC)": its longest wording counts
+        shares[o.concept] = max(shares[o.concept], len(words(heading[o.start : o.end])) / heading_words)
+    return {cid: share for cid, share in shares.items() if 2 * share >= 1}
+
+
+def _note(s: _Seen, section: int, sentence: str, occ: Any, block: Any, place: Place) -> None:
+    """Note a concept's mention in a sentence: the section, how it is written, and the sentence as a
+    definition when it defines it."""
+    s.sections.add(section)
+    s.surfaces[sentence[occ.start : occ.end]] += 1
+    if block.kind in ("text", "item") and definitions.usable(sentence):
+        strength = definitions.strength(sentence, occ.start, occ.end)
+        if strength:
+            _offer(s, definitions.Definition(sentence, strength, place.line), place)
 
 
 def _offer(s: _Seen, d: definitions.Definition, place: Place) -> None:

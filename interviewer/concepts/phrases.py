@@ -123,26 +123,26 @@ _OBJECTS = frozenset({"the", "a", "an", "this", "these", "those", "them", "its",
 def phrases(text: str, keep: frozenset[str] = frozenset(), max_words: int = MAX_WORDS) -> list[Phrase]:
     """Return the phrases a text names things with, trimmed, each at most `max_words` words (longer
     runs give their head: the last `max_words` words)."""
-    toks = _tokens(text, keep)
-    lists = word_lists()
+    out = []
+    for run in _runs(text, _tokens(text, keep)):
+        run = _trim(run)
+        if not run:
+            continue
+        run = run[-max_words:]
+        out.append(Phrase(text[run[0].start : run[-1].end], run[0].start, run[-1].end, len(run)))
+    return out
+
+
+def _runs(text: str, toks: list[_Token]) -> list[list[_Token]]:
+    """Cut the tokens into runs of words that can name something, at breaks and at other words."""
     runs: list[list[_Token]] = []
     current: list[_Token] = []
     prev: _Token | None = None
     for k, tok in enumerate(toks):
         broken = prev is not None and (_BREAK.search(text, prev.end, tok.start) is not None)
-        kind = tok.kind
-        low = tok.surface.lower()
-        if kind in _RUNNABLE and prev is not None and not broken and not current:
-            before = prev.surface.lower()
-            if before in lists.verb_after or prev.kind == "adverb" or (_third_person(tok.surface) and before in lists.subjects):
-                kind = "verb"  # "we avoid…", "continuously polls…", "it reads…"
-        if kind == "noun_verb" and current and _third_person(tok.surface) and k + 1 < len(toks) \
-                and toks[k + 1].kind in ("edge", "adverb", "value"):
-            kind = "verb"  # "index causes brutal fragmentation": a verb between its subject and a rating word
+        kind = _kind_here(toks, k, prev, broken, bool(current))
         if current and (broken or kind not in _RUNNABLE):
-            if not broken and (low in _OBJECTS or kind in ("value", "adverb")) and (
-                len(current) > 1 or _third_person(current[-1].surface) or current[-1].kind == "noun_verb"
-            ):
+            if not broken and _object_follows(tok, kind, current):
                 current.pop()  # "polls this table", "reads them": the run's last word is a verb with its object
             runs.append(current)
             current = []
@@ -151,14 +151,30 @@ def phrases(text: str, keep: frozenset[str] = frozenset(), max_words: int = MAX_
         prev = tok
     if current:
         runs.append(current)
-    out = []
-    for run in runs:
-        run = _trim(run)
-        if not run:
-            continue
-        run = run[-max_words:]
-        out.append(Phrase(text[run[0].start : run[-1].end], run[0].start, run[-1].end, len(run)))
-    return out
+    return runs
+
+
+def _kind_here(toks: list[_Token], k: int, prev: _Token | None, broken: bool, in_run: bool) -> str:
+    """Return a token's kind where it stands: a word that could be a noun is a verb after a subject
+    ("we avoid…", "it reads…") or an adverb ("continuously polls…"), and between its subject and a
+    rating word ("index causes brutal fragmentation")."""
+    tok = toks[k]
+    kind = tok.kind
+    if kind in _RUNNABLE and prev is not None and not broken and not in_run:
+        before = prev.surface.lower()
+        lists = word_lists()
+        if before in lists.verb_after or prev.kind == "adverb" or (_third_person(tok.surface) and before in lists.subjects):
+            return "verb"
+    if kind == "noun_verb" and in_run and _third_person(tok.surface) and k + 1 < len(toks) \
+            and toks[k + 1].kind in ("edge", "adverb", "value"):
+        return "verb"
+    return kind
+
+
+def _object_follows(tok: _Token, kind: str, current: list[_Token]) -> bool:
+    """Tell whether a token opens the object of a verb that ended the run ("polls this table")."""
+    opens = tok.surface.lower() in _OBJECTS or kind in ("value", "adverb")
+    return opens and (len(current) > 1 or _third_person(current[-1].surface) or current[-1].kind == "noun_verb")
 
 
 def _trim(run: list[_Token]) -> list[_Token]:

@@ -182,34 +182,21 @@ class ConceptPicker:
     def _local_mentions(self, reference: str, sents: list[Sentence], prompt: str, mentions: dict[str, Mention]) -> None:
         """Add the names a reference gives that the inventory lacks: its emphasised spans, acronym pairs
         and phrases, judged by the label rules (a one-off phrase is fine here: the reference is all there is)."""
-        asked = set(terms_of(prompt))
-        pairs = find_acronyms(reference)
-        # "Change Data Capture (CDC)": the text's own acronym is another name of its long form.
-        short_of = {group_key(short, self.synonyms): group_key(long, self.synonyms) for short, long in pairs}
-        loud = {group_key(span, self.synonyms) for b in blocks(reference) for span in b.emphasis}
-        loud |= {group_key(long, self.synonyms) for _, long in pairs}
+        own = _OwnNames(reference, self.synonyms, set(terms_of(prompt)))
         known = {group_key(m.concept.label, self.synonyms) for m in mentions.values()}
-        ids: dict[tuple[str, ...], str] = {}
         for i, sent in enumerate(sents):
             example = bool(_EXAMPLE.match(sent.text))
             found = [(ph.text, "phrase") for ph in phrases(sent.text)]
             found += [(long, "acronym") for _, long in find_acronyms(sent.text)]
             for text, source in found:
                 for label in judge(text, "heading" if sent.heading else source, self.synonyms).labels:
-                    key = group_key(label.text, self.synonyms)
-                    key = short_of.get(key, key)
+                    key = own.key(label.text)
                     if not key or key in known:
                         continue
-                    cid = ids.setdefault(key, "local:" + (slug(label.text, 50) or "-".join(key)))
+                    cid = own.id_of(key, label.text)
                     m = mentions.get(cid)
                     if m is None:
-                        strong = key in loud or source == "acronym" or sent.heading or _written_as_name(label.text)
-                        shorts = tuple(short for short, long in pairs if group_key(long, self.synonyms) == key)
-                        concept = InventoryConcept(cid, label.text, label.aliases + shorts, (), self._df(key), (), None,
-                                                   "", ("emphasis",) if strong else ("phrase",))
-                        m = mentions[cid] = Mention(concept, emphasised=strong,
-                                                    asked=bool(set(terms_of(label.text)) & asked) and
-                                                    set(terms_of(label.text)) <= asked)
+                        m = mentions[cid] = own.mention(cid, key, label, source, bool(sent.heading), self._df(key))
                     if not m.sentences or m.sentences[-1] != i:
                         m.sentences.append(i)
                         m.examples += example
@@ -343,6 +330,36 @@ class ConceptPicker:
             if best is not None:
                 return definitions.clip(best[1]), Place(hit.doc, hit.heading, best[2]), True
         return None
+
+
+class _OwnNames:
+    """What a reference says about its own names: its acronym pairs ("Change Data Capture (CDC)": the
+    acronym is another name of its long form), its emphasised spans, and local ids for new concepts."""
+
+    def __init__(self, reference: str, synonyms: SynonymTable, asked: set[str]):
+        self.synonyms, self.asked = synonyms, asked
+        self.pairs = find_acronyms(reference)
+        self.short_of = {group_key(short, synonyms): group_key(long, synonyms) for short, long in self.pairs}
+        self.loud = {group_key(span, synonyms) for b in blocks(reference) for span in b.emphasis}
+        self.loud |= {group_key(long, synonyms) for _, long in self.pairs}
+        self.ids: dict[tuple[str, ...], str] = {}
+
+    def key(self, label: str) -> tuple[str, ...]:
+        key = group_key(label, self.synonyms)
+        return self.short_of.get(key, key)
+
+    def id_of(self, key: tuple[str, ...], label: str) -> str:
+        return self.ids.setdefault(key, "local:" + (slug(label, 50) or "-".join(key)))
+
+    def mention(self, cid: str, key: tuple[str, ...], label: Any, source: str, heading: bool, df: int) -> Mention:
+        """Make the mention of a name the inventory lacks; emphasised, an acronym, a heading or a written
+        name makes it strong."""
+        strong = key in self.loud or source == "acronym" or heading or _written_as_name(label.text)
+        shorts = tuple(short for short, long in self.pairs if group_key(long, self.synonyms) == key)
+        concept = InventoryConcept(cid, label.text, label.aliases + shorts, (), df, (), None, "",
+                                   ("emphasis",) if strong else ("phrase",))
+        words_of = set(terms_of(label.text))
+        return Mention(concept, emphasised=strong, asked=bool(words_of & self.asked) and words_of <= self.asked)
 
 
 def with_concepts(q: Question, concepts: tuple[Concept, ...]) -> Question:

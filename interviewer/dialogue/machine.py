@@ -644,14 +644,7 @@ class Interviewer:
         """
         fresh = [h for h in q.hints if h not in state.revealed]
         if q.options and q.answer_option:
-            if fresh:
-                return teach.Hint(fresh[0], fresh[0])
-            wrong = [letter for letter in "ABCDEFGH"[: len(q.options)]
-                     if letter != q.answer_option and f"not {letter}" not in state.revealed]
-            if len(wrong) > 1:
-                letter = random.Random(f"{state.config.seed}:{q.id}:{len(wrong)}").choice(wrong)
-                return teach.Hint(f"It isn't {letter}.", f"not {letter}")
-            return None
+            return _choice_hint(state, q, fresh)
         if q.topic == DESIGN_TOPIC and q.id.startswith("design-"):
             # A design prompt's hints are the rubric's next steps for the answer so far.
             said = "\n".join(state.draft)
@@ -900,6 +893,18 @@ _DESIGN_VERB = re.compile(r"(?i)^(?:design|build|create|architect|implement|scal
 # Notes the interviewer keeps so as to say something once: the topic is thin; the wrap-up was offered.
 THIN_TOPIC = "thin-topic"
 WRAP_UP = "wrap-up"
+
+
+def _choice_hint(state: State, q: Question, fresh: list[str]) -> teach.Hint | None:
+    """A choice question's own hint first, then a wrong option ruled out (while two or more are left)."""
+    if fresh:
+        return teach.Hint(fresh[0], fresh[0])
+    wrong = [letter for letter in "ABCDEFGH"[: len(q.options)]
+             if letter != q.answer_option and f"not {letter}" not in state.revealed]
+    if len(wrong) > 1:
+        letter = random.Random(f"{state.config.seed}:{q.id}:{len(wrong)}").choice(wrong)
+        return teach.Hint(f"It isn't {letter}.", f"not {letter}")
+    return None
 
 
 def _and(items: list[str]) -> str:

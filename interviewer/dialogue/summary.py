@@ -78,17 +78,7 @@ def weakest(results: Iterable[Result], bank, defined_at: DefinedAt = lambda _id:
     and its exports all use this one list."""
     results = list(results)
     covered = {key for r in results for key in _covered(r)}
-    misses: list[list[Weak]] = []
-    for r in sorted(results, key=lambda r: r.grade):
-        if r.attempts:
-            ranked = sorted(r.card.missed, key=lambda m: -m.weight)
-            misses.append([Weak(m.concept, m.concept_id, r.question_id, defined_at(m.concept_id) or m.source
-                                or _model_answer(r.question_id, bank), m.reference) for m in ranked
-                           if not is_option_label(m.concept) and not {m.concept_id, m.concept} & covered])
-        elif r.skipped:
-            misses.append([Weak(c.label, c.id, r.question_id, defined_at(c.id) or c.source
-                                or _model_answer(r.question_id, bank), c.evidence)
-                           for c in _concepts(r.question_id, bank) if not {c.id, c.label} & covered])
+    misses = [_misses(r, bank, defined_at, covered) for r in sorted(results, key=lambda r: r.grade)]
     out: list[Weak] = []
     seen: set[str] = set()
     for rank in range(max((len(m) for m in misses), default=0)):
@@ -97,6 +87,20 @@ def weakest(results: Iterable[Result], bank, defined_at: DefinedAt = lambda _id:
                 seen.add(weak[rank].concept_id or weak[rank].concept)
                 out.append(weak[rank])
     return out[:limit]
+
+
+def _misses(r: Result, bank, defined_at: DefinedAt, covered: set[str]) -> list[Weak]:
+    """Return a question's misses, the most important first (a skipped question: all its concepts)."""
+    if r.attempts:
+        ranked = sorted(r.card.missed, key=lambda m: -m.weight)
+        return [Weak(m.concept, m.concept_id, r.question_id,
+                     defined_at(m.concept_id) or m.source or _model_answer(r.question_id, bank), m.reference)
+                for m in ranked if not is_option_label(m.concept) and not {m.concept_id, m.concept} & covered]
+    if r.skipped:
+        return [Weak(c.label, c.id, r.question_id, defined_at(c.id) or c.source or _model_answer(r.question_id, bank),
+                     c.evidence)
+                for c in _concepts(r.question_id, bank) if not {c.id, c.label} & covered]
+    return []
 
 
 def read_next(weak: Iterable[Weak]) -> list[dict[str, Any]]:

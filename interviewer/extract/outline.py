@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Sequence
 
+from interviewer import markdown
 from interviewer.ingest import clean_heading, strip_inline_markdown
 from interviewer.records import Document, Section
 from interviewer.text import words
 
 from interviewer.extract.rules import replace_notation
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML = re.compile(r"^\s*</?[a-zA-Z][^>]*>\s*$")
 _LINK_ONLY = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*!?\[[^\]]*\]\([^)]*\)\s*[.,;]?\s*$")
 _LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s+\S")
@@ -100,17 +98,23 @@ class Outline:
 
 def prose_lines(lines: Iterable[str]) -> list[str]:
     """Keep the lines that read as prose: not code, tables, markup, rules or bare links."""
-    out, fenced = [], False
-    for line in lines:
-        if _FENCE.match(line):
-            fenced = not fenced
-            continue
-        if fenced or _RULE.match(line) or _HTML.match(line) or _LINK_ONLY.match(line):
-            continue
-        if line.lstrip().startswith("|") or _HEADING.match(line):
+    lines = list(lines)
+    out = []
+    for line, what in zip(lines, markdown.line_kinds("\n".join(lines))):
+        if what in _NOT_PROSE or _HTML.match(line) or _LINK_ONLY.match(line) or _table_like(line):
             continue
         out.append(line)
     return out
+
+
+# Lines that are not prose, as the markdown parser reads them (an indented block is kept: in these
+# notes it is a wrapped list item, not code).
+_NOT_PROSE = frozenset({"fence", "code", "rule", "table", "heading"})
+
+
+def _table_like(line: str) -> bool:
+    """A "| a | b |" row the parser does not take for a table (no delimiter row) is no prose either."""
+    return line.lstrip().startswith("|")
 
 
 def prose_words(lines: Iterable[str]) -> int:
@@ -122,20 +126,18 @@ def clean_lines(lines: Sequence[str]) -> str:
     """Turn markdown lines into readable plain text: no emphasis markers, headings as plain lines,
     code kept as written (without its fences), tables kept, blank runs collapsed."""
     out: list[str] = []
-    fenced = False
-    for line in lines:
-        if _FENCE.match(line):
-            fenced = not fenced
+    lines = list(lines)
+    for line, what in zip(lines, markdown.line_kinds("\n".join(lines))):
+        if what == "fence":
             continue
-        if fenced:
+        if what == "code":
             out.append(line.rstrip())
             continue
-        if _RULE.match(line) or _HTML.match(line):
+        if what == "rule" or _HTML.match(line):
             out.append("")
             continue
-        m = _HEADING.match(line)
-        if m:
-            out.extend(["", clean_heading(m.group(2)), ""])
+        if what == "heading":
+            out.extend(["", clean_heading(markdown.atx_title(line)), ""])
             continue
         text = strip_inline_markdown(line).rstrip()
         # A bullet written with "*" reads the same as one written with "-".
@@ -159,12 +161,9 @@ def clean_inline(text: str) -> str:
 def bold_terms(lines: Iterable[str], max_words: int = 6) -> list[str]:
     """Return the distinct bold phrases of markdown lines, in order of first use."""
     seen, out = set(), []
-    fenced = False
-    for line in lines:
-        if _FENCE.match(line):
-            fenced = not fenced
-            continue
-        if fenced:
+    lines = list(lines)
+    for line, what in zip(lines, markdown.line_kinds("\n".join(lines))):
+        if what in ("fence", "code"):
             continue
         for m in _BOLD.finditer(line):
             # A bold line on its own ("**Goal:**", "**Pros**:") is a label, not a term.

@@ -24,7 +24,18 @@ def format_scorecard(card: Scorecard, *, before: Scorecard | None = None,
     head = f"score {card.score:.2f}  grade {card.grade:.1f}/5"
     if before is not None:
         head += f"  (was {before.score:.2f}: {card.score - before.score:+.2f})"
-    lines = [head]
+    lines = [head, *_concept_lines(card, no_model_answer), *_delivery_lines(card)]
+    for flag in card.flags:
+        penalty = f" (−{GRADE_SCALE * flag.penalty:.2g} grade points)" if flag.penalty else ""
+        lines.append(f"flag: {flag.name}{penalty} — {flag.message}")
+    if card.follow_up:
+        lines.append(f"follow-up: {card.follow_up}")
+    return "\n".join(lines)
+
+
+def _concept_lines(card: Scorecard, no_model_answer: bool) -> list[str]:
+    """Say the concepts: explained, only named, and missed with the sentence of the notes (the first few)."""
+    lines = []
     explained = [m.concept for m in card.matched if m.explained]
     named = [m.concept for m in card.matched if not m.explained]
     if card.matched or card.missed:  # a design answer graded by its rubric alone has no concepts
@@ -41,19 +52,18 @@ def format_scorecard(card: Scorecard, *, before: Scorecard | None = None,
     rest = card.missed[QUOTED_MISSES:]
     if rest:
         lines.append(f"         … and {len(rest)} more: " + " · ".join(m.concept for m in rest))
+    return lines
+
+
+def _delivery_lines(card: Scorecard) -> list[str]:
     d = card.delivery
     filler_part = f"{len(d.fillers)} filler{'s' if len(d.fillers) != 1 else ''}"
     if d.fillers:
         filler_part += " (" + ", ".join(dict.fromkeys(d.fillers)) + ")"
-    lines.append(f"delivery: {d.words} words · {filler_part} · ~{d.speaking_seconds:.0f} s spoken")
+    lines = [f"delivery: {d.words} words · {filler_part} · ~{d.speaking_seconds:.0f} s spoken"]
     if d.repeated_phrases:
         lines.append("repeated: " + " · ".join(f"{p} ×{n}" for p, n in d.repeated_phrases))
-    for flag in card.flags:
-        penalty = f" (−{GRADE_SCALE * flag.penalty:.2g} grade points)" if flag.penalty else ""
-        lines.append(f"flag: {flag.name}{penalty} — {flag.message}")
-    if card.follow_up:
-        lines.append(f"follow-up: {card.follow_up}")
-    return "\n".join(lines)
+    return lines
 
 
 def _quote(sentence: str, concept: str) -> str:

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
+from interviewer import markdown
 from interviewer.ingest import strip_inline_markdown
 from interviewer.records import Chunk, Document, Section
 
@@ -29,8 +30,6 @@ from interviewer.records import Chunk, Document, Section
 # piece that starts there (the quiz in 003 has no headings, but its questions are known).
 Anchor = tuple[str, int, tuple[str, ...]]
 
-_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # Lines that are only HTML tags (an <img> pasted from GitHub) carry no words worth finding.
 _TAGS = re.compile(r"<[^<>\n]*>")
@@ -380,7 +379,6 @@ def _blocks(text: str, max_words: int) -> list[_Block]:
     pos = 0
     block_start: int | None = None
     kind = "text"
-    in_fence = False
 
     def close(end: int) -> None:
         nonlocal block_start
@@ -388,21 +386,19 @@ def _blocks(text: str, max_words: int) -> list[_Block]:
             blocks.extend(_make_blocks(text, block_start, end, kind, max_words))
             block_start = None
 
-    for line in text.split("\n"):
-        if in_fence:
-            in_fence = not _FENCE.match(line)
-        elif _FENCE.match(line):
-            in_fence = True
+    # What each line is comes from the one markdown parser: code (fences included), tables, rules.
+    for line, what in zip(text.split("\n"), markdown.line_kinds(text)):
+        if what in ("fence", "code", "indented"):
             if block_start is None:
                 block_start = pos
             kind = "code"  # a fence glued to a paragraph makes the whole block unsplittable
-        elif not line.strip():
+        elif what == "blank":
             close(pos - 1)
-        elif _RULE.match(line):
+        elif what == "rule":
             close(pos - 1)  # a horizontal rule separates; it is not content
         elif block_start is None:
             block_start = pos
-            kind = "table" if line.lstrip().startswith("|") else "text"
+            kind = "table" if what == "table" else "text"
         pos += len(line) + 1
     close(len(text))
     return blocks
