@@ -174,6 +174,7 @@ def _question(qid: str, position: int, result: Result | None, state: State, seen
                 "attempt": i + 1, "answer": a.answer, "score": sc["score"], "grade": sc["grade"],
                 "matched": sc["matched"], "missed": sc["missed"], "delivery": sc["delivery"],
                 "flags": sc["flag_details"], "hints": a.hints, "seconds": a.seconds, "rubric": a.rubric,
+                "dimensions": sc.get("dimensions"),
                 "reference": reference, "graded_at": graded_at[i] if i < len(graded_at) else None,
             })
     status = "answered" if attempts else ("skipped" if result is not None and result.skipped else "open")
@@ -337,6 +338,10 @@ def _md_question(q: dict[str, Any]) -> list[str]:
             "Your answer:", ""]
     out += ["> " + md(line) if line.strip() else ">" for line in a["answer"].splitlines() or [""]]
     out.append("")
+    dims = a.get("dimensions")
+    if dims:
+        out.append(f"- Dimensions: coverage {dims['coverage']:.2f} · explanation {dims['explanation']:.2f} · "
+                   f"delivery {dims['delivery']:.2f}")
     if a["matched"]:
         out.append("- Covered: " + " · ".join(md(m["concept"]) for m in a["matched"]))
     for m in a["missed"]:

@@ -334,8 +334,12 @@ def test_format_scorecard_is_the_documented_block(grader, ask):
     text = format_scorecard(card)
     lines = text.splitlines()
     assert re.fullmatch(r"score \d\.\d\d  grade \d\.\d/5", lines[0])
-    assert lines[1].startswith("covered: ") and " · " in lines[1]
-    assert lines[2].startswith("missed:  ") and ' — "' in lines[2]
+    d = card.dimensions
+    assert lines[1] == (f"dimensions: coverage {d.coverage:.2f} · explanation {d.explanation:.2f} · "
+                        f"delivery {d.delivery:.2f}")
+    assert lines[2].startswith("covered: ") and " · " in lines[2]
+    missed = next(ln for ln in lines if ln.startswith("missed:  "))
+    assert ' — "' in missed
     assert any(re.fullmatch(r"delivery: 26 words · 3 fillers \(um, basically, like\) · ~11 s spoken", ln) for ln in lines)
     assert lines[-1].startswith("follow-up: ") and lines[-1].endswith("?")
 

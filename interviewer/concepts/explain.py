@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from interviewer.concepts import definitions
 from interviewer.concepts.inventory import Inventory, group_key, key_text
 from interviewer.concepts.phrases import phrases, sentences
 from interviewer.concepts.rules import judge
@@ -86,6 +87,6 @@ def explain(q: Question, inventory: Inventory) -> str:
     lines += ["", "concepts (weight · id · label — the sentence that explains it):"]
     for c in q.concepts:
         where = f" ({c.source.doc}, line {c.source.line})" if c.source else ""
-        said = f" — {c.evidence[:100]}{where}" if c.evidence else " — not in the notes"
+        said = f" — {definitions.clip(c.evidence, 16)}{where}" if c.evidence else " — not in the notes"
         lines.append(f"  {c.weight:.2f} · {c.id} · {c.label}{said}")
     return "\n".join(lines)

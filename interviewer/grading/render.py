@@ -24,7 +24,11 @@ def format_scorecard(card: Scorecard, *, before: Scorecard | None = None,
     head = f"score {card.score:.2f}  grade {card.grade:.1f}/5"
     if before is not None:
         head += f"  (was {before.score:.2f}: {card.score - before.score:+.2f})"
-    lines = [head, *_concept_lines(card, no_model_answer), *_delivery_lines(card)]
+    lines = [head]
+    if card.dimensions is not None and (card.matched or card.missed):
+        d = card.dimensions
+        lines.append(f"dimensions: coverage {d.coverage:.2f} · explanation {d.explanation:.2f} · delivery {d.delivery:.2f}")
+    lines += [*_concept_lines(card, no_model_answer), *_delivery_lines(card)]
     for flag in card.flags:
         penalty = f" (−{GRADE_SCALE * flag.penalty:.2g} grade points)" if flag.penalty else ""
         lines.append(f"flag: {flag.name}{penalty} — {flag.message}")

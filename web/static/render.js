@@ -188,6 +188,12 @@
           " · score " + Number(reply.score).toFixed(2)
       })
     ]));
+    if (reply.dimensions && nTotal) {
+      // The three dimensions of the score, apart: what was named, how much of it explained, how it was said.
+      var dims = reply.dimensions;
+      head.appendChild(el("p", { className: "dimensions small", text: "Coverage " + Number(dims.coverage).toFixed(2) +
+        " · explanation " + Number(dims.explanation).toFixed(2) + " · delivery " + Number(dims.delivery).toFixed(2) }));
+    }
     card.appendChild(head);
 
     if (reply.correct_option) {
