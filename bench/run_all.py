@@ -18,7 +18,11 @@ HERE = Path(__file__).resolve().parent
 BENCHES = [
     ("bench_build.py", [], ["--quick"]),
     ("bench_search.py", [], ["--quick"]),
+    ("bench_lookups.py", [], ["--no-plain"]),
     ("bench_grading.py", [], ["--quick"]),
+    ("bench_quality.py", [], []),
+    ("bench_rubric.py", [], ["--quick"]),
+    ("bench_speech.py", [], ["--quick"]),
     ("bench_load.py", [], ["--quick"]),
     ("bench_soak.py", [], ["--quick"]),
 ]

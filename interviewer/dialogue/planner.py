@@ -31,6 +31,8 @@ class Planner:
         n = max(1, len(self._subjects))
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._rare = frozenset(t for t, c in df.items() if c <= rare_share * n)
+        # The bank questions on the same subject as a question, found once per question asked.
+        self._similar: dict[str, frozenset[str]] = {}
 
     @staticmethod
     def rng_for(state: State) -> random.Random:
@@ -84,13 +86,23 @@ class Planner:
         """Prefer the kind asked least so far; on free-text topics one of the three most relevant such questions."""
         pool = candidates[: self.pool_size] if ranked else candidates
         asked = [self.bank.get(qid) for qid in state.asked if _known(self.bank, qid)]
-        subjects = [self._subject_of(q) for q in asked]
-        fresh = [q for q in pool if not any(self._same(self._subject_of(q), s) for s in subjects)]
+        taken = frozenset().union(*(self._same_subject(q) for q in asked))
+        fresh = [q for q in pool if q.id not in taken]
         pool = fresh or pool  # when every one left repeats a subject, a repeat beats no question
         used = Counter(q.kind for q in asked)
         least = min(used[q.kind] for q in pool)
         pool = [q for q in pool if used[q.kind] == least]
         return rng.choice(pool[:3] if ranked else pool)
+
+    def _same_subject(self, q: Question) -> frozenset[str]:
+        """Return the ids of the bank questions on the same subject as `q` (computed once per question:
+        each turn then costs a few set operations, not every candidate against every question asked)."""
+        found = self._similar.get(q.id)
+        if found is None:
+            subject = self._subject_of(q)
+            found = frozenset(qid for qid, other in self._subjects.items() if self._same(other, subject))
+            self._similar[q.id] = found
+        return found
 
     def _subject_of(self, q: Question) -> frozenset[str]:
         found = self._subjects.get(q.id)
