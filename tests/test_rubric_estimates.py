@@ -113,6 +113,7 @@ def claims(text: str):
         ("50M DAU each making 20 requests is a billion requests a day", [("a billion requests a day", "right")]),
         # "each makes …" says what each user does: a rate to multiply, not a result
         ("100M DAU, each makes 10 requests a day, that is about 11.6k QPS.", [("11.6k QPS", "right")]),
+        ("First the requirements: 100M DAU, each makes 10 requests a day, about 11.6k QPS.", [("11.6k QPS", "right")]),
         ("We have 100M users, every user sends 10 messages a day, so about 11.6k messages per second.",
          [("11.6k messages per second", "right")]),
         # about 3× off: reported as rough, not flagged

@@ -121,12 +121,13 @@ class EstimateChecker:
             figures = self.reader.read(s.clean)
             pending: list[Operand] = []
             claims = 0
-            prev_claim = False
+            prev_claim = prev_rate = False
             for k, fig in enumerate(figures):
                 prev = figures[k - 1] if k else None
                 gap = s.clean[prev.end if prev else 0 : fig.start]
                 after = s.clean[fig.end : figures[k + 1].start] if k + 1 < len(figures) else s.clean[fig.end :]
-                how = self._role(gap, after, fig, prev, prev_claim)
+                how = self._role(gap, after, fig, prev, prev_claim, prev_rate)
+                prev_rate = how == "rate"
                 estimate = None
                 if how in ("claim", "restate"):
                     ahead = figures[k + 1] if k + 1 < len(figures) else None
@@ -141,7 +142,7 @@ class EstimateChecker:
                     continue
                 if how == "again":
                     continue
-                pending.append(Operand(fig, divide=how == "divide", opens=how == "opens"))
+                pending.append(Operand(fig, divide=how == "divide", opens=how == "opens"))  # "rate" multiplies
                 known.add(fig)
                 prev_claim = False
             previous = pending if not claims else []
@@ -161,8 +162,10 @@ class EstimateChecker:
             items, hedged = items[:-cut], True
         return items, hedged
 
-    def _role(self, gap: str, after: str, fig: Figure, prev: Figure | None, prev_claim: bool) -> str:
-        """Say what a figure is: a "claim", a "restate"ment of the one before, or an operand ("divide"/"times")."""
+    def _role(self, gap: str, after: str, fig: Figure, prev: Figure | None, prev_claim: bool,
+              prev_rate: bool = False) -> str:
+        """Say what a figure is: a "claim", a "restate"ment of the one before, or an operand ("divide",
+        "times", or a "rate" each one has: "each makes 10 requests a day")."""
         items, hedged = self._items(gap)
         raw = _GAP_ITEM.findall(gap.lower())
         if "/" in raw or "÷" in raw or _ends_with(raw, (("divided", "by"),)):
@@ -173,7 +176,7 @@ class EstimateChecker:
             return "times"  # "maybe 20k at peak": a new assumption, not arithmetic
         cut = _ends_with(items, self.markers)
         if cut and _ends_with(items[:-cut], self.distributive):
-            return "times"  # "100M DAU, each makes 10 requests a day": a rate per user
+            return "rate"  # "100M DAU, each makes 10 requests a day": a rate per user
         if cut:
             marker = items[-cut:]
             symbol = marker[-1] in _SYMBOLS
@@ -190,7 +193,10 @@ class EstimateChecker:
             return "claim"
         if prev is not None and all(not i.isalpha() for i in items) and (hedged or items[-1:] == ["("]):
             same = dimension(fig) == dimension(prev)
-            if same and (fig.units != prev.units or prev.power) and (prev_claim or prev.power or "/ [time]" in dimension(prev)):
+            if same and prev_rate:
+                return "claim"  # "each makes 10 a day, about 11.6k a second": the product, not a restatement
+            if same and (fig.units != prev.units or prev.power) \
+                    and (prev_claim or prev.power or "/ [time]" in dimension(prev)):
                 return "restate"  # "20 billion a day, about 230k per second"
             if same and prev.per_item and dimension(fig) == "[information]":
                 return "claim"  # "at 500 bytes each, about 3 TB"
