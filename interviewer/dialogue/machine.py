@@ -231,12 +231,12 @@ class Interviewer:
                                  "trade-offs), check your arithmetic, and compare with the notes where they cover it.",
                                  {"round": "design"})]
         if config.topic:
-            greeting = Reply("greeting", f"Hi! I'll ask you {config.count} system-design questions"
+            greeting = Reply("greeting", f"Hi! I'll ask you {say.count(config.count, 'system-design question')}"
                              f"{'' if config.topic == 'surprise' else f' on {config.topic}'}. "
                              "Answer as you would out loud; say /help for commands.")
             step = self._ask_next(state, [greeting])
             return step.state, step.replies
-        text = (f"Hi! I'll ask you {config.count} system-design questions. Pick a topic ({topics}, … "
+        text = (f"Hi! I'll ask you {say.count(config.count, 'system-design question')}. Pick a topic ({topics}, … "
                 "or “surprise me”) and a level (easy / medium / hard).")
         return state, [Reply("greeting", text, {"topics": list(self.bank.topics()), "levels": ["easy", "medium", "hard"]})]
 
@@ -357,7 +357,7 @@ class Interviewer:
             state = state.evolve(phase="answering", draft=draft)
             if state.config.answer_mode == "lines":
                 return _Step(state, [])
-            ask = ("Go on" if continues(intent.arg) or len(draft) > 1
+            ask = ("Go on" if continues(intent.arg) or len(draft) > 1 or q.id.startswith("design-")
                    else "Can you say more? Keep going")
             return _Step(state, [Reply("notice", f"{ask} — say “done” when you've finished ({words} words so far).",
                                        {"draft_words": words})])
