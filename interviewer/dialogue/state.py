@@ -152,6 +152,8 @@ class State:
     started_at: float | None = None
     ended_by: str | None = None  # "user" (End, New) or "last" (the last question was answered)
     notes: tuple[str, ...] = ()  # what the interviewer has said once and need not say again
+    plan: tuple[str, ...] = ()  # a review round's questions, chosen up front, asked in this order
+    focus: tuple[str, ...] = ()  # a review round's due concepts (ids): follow-ups probe these first
 
     def evolve(self, **changes: Any) -> State:
         """Return a copy with some fields changed."""
@@ -189,6 +191,6 @@ class State:
             ))
         known = {f for f in cls.__dataclass_fields__ if f not in ("config", "results")}
         fields = {k: v for k, v in data.items() if k in known}
-        for key in ("asked", "draft", "revealed", "notes"):
+        for key in ("asked", "draft", "revealed", "notes", "plan", "focus"):
             fields[key] = tuple(fields.get(key, ()))
         return cls(config=Config(**data.get("config", {})), results=tuple(results), **fields)
