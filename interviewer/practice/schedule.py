@@ -111,6 +111,18 @@ def rescheduled(concept_id: str, log: Iterable[LoggedReview]) -> Card:
     return scheduler().reschedule_card(Card(card_id=cid, due=_utc(entries[0].reviewed_at)), logs)
 
 
+def due_by(now: datetime) -> datetime:
+    """Return the end of `now`'s day (UTC): a concept due before it is due today, so a review at 8:00 finds
+    what yesterday's 9:00 answer scheduled for "tomorrow" (FSRS counts whole days)."""
+    now = _utc(now)
+    return datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), timezone.utc)
+
+
+def is_due(m: Mastery, now: datetime) -> bool:
+    """Tell whether a concept is due for review on `now`'s day."""
+    return m.due < due_by(now)
+
+
 def retrievability(m: Mastery, at: datetime) -> float:
     """Return the chance the learner recalls the concept at `at` (FSRS's forgetting curve)."""
     return float(scheduler().get_card_retrievability(Card.from_dict(m.card), _utc(at)))
