@@ -89,6 +89,9 @@ def advance(previous: Mastery | None, concept_id: str, rating: int, at: datetime
     at = _utc(at)
     card = Card.from_dict(previous.card) if previous else Card(card_id=card_id(concept_id), due=at)
     reviewed, _ = scheduler().review_card(card, Rating(rating), at)
+    floor = at + timedelta(days=float(practice_rules().scheduler.get("min_days_after_recall", 0)))
+    if rating >= Rating.Good and reviewed.due < floor:
+        reviewed.due = floor  # explained: not back the next day (data/practice.toml)
     lapse = previous is not None and rating == Rating.Again
     return Mastery(concept_id, STATE_NAMES[reviewed.state], reviewed.due, float(reviewed.stability),
                    float(reviewed.difficulty), (previous.reviews if previous else 0) + 1,
@@ -104,7 +107,8 @@ def replay(log: Iterable[LoggedReview]) -> dict[str, Mastery]:
 
 
 def rescheduled(concept_id: str, log: Iterable[LoggedReview]) -> Card:
-    """Return a concept's card as fsrs itself reschedules it from the log (`Scheduler.reschedule_card`)."""
+    """Return a concept's card as fsrs itself reschedules it from the log (`Scheduler.reschedule_card`): the
+    same memory state (stability, difficulty) as `replay`; the due date without our floor after a recall."""
     entries = [r for r in log if r.concept_id == concept_id]
     cid = card_id(concept_id)
     logs = [ReviewLog(cid, Rating(r.rating), _utc(r.reviewed_at), None) for r in entries]
