@@ -25,10 +25,10 @@ ANSWER = ("We'd use, um, a browser cache for static assets, a CDN edge cache wit
 TIMEOUT = 10_000  # ms: every wait is bounded
 
 
-def start_server(settings, db: Path, log: Path, port: int = 0) -> tuple[subprocess.Popen, str]:
+def start_server(settings, db: Path, log: Path, port: int = 0, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
     """Run `interviewer serve` on a free port; return the process and its URL once it listens."""
     cmd = [sys.executable, "-m", "interviewer", "--data-dir", str(settings.data_dir), "--corpus",
-           str(settings.corpus_dir), "serve", "--port", str(port), "--db", f"sqlite:///{db}", "--seed", "7"]
+           str(settings.corpus_dir), "serve", "--port", str(port), "--db", f"sqlite:///{db}", "--seed", "7", *extra]
     with open(log, "ab") as err:  # the child keeps its own copy of the file
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
     line = proc.stdout.readline()  # the server prints its URL once it is listening

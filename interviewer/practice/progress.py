@@ -71,17 +71,17 @@ def progress_text(view: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def mastery_svg(topic: dict[str, Any], *, width: int = 480, row: int = 22) -> str:
+def mastery_svg(topic: dict[str, Any], *, width: int = 760, row: int = 22) -> str:
     """Draw a topic's concepts as bars of how likely each is recalled now (FSRS retrievability), coloured by
     when it is due: now (red), this week (amber), later (green)."""
     shown = topic["concepts"][:CHART_CONCEPTS]
-    label_w, right, top = 170, 48, 6
+    label_w, right, top = 200, 48, 6
     height = top + row * len(shown) + 24
     plot_w = width - label_w - right
     body = []
     for i, r in enumerate(shown):
         y = top + i * row
-        name = r["label"] if len(r["label"]) <= 22 else r["label"][:21] + "…"
+        name = r["label"] if len(r["label"]) <= 28 else r["label"][:27] + "…"
         share = max(0.0, min(1.0, float(r["recall"])))
         colour = COLOURS["weak"] if r["due_now"] else COLOURS["fair"] if r["due_week"] else COLOURS["strong"]
         body.append(svg_text(label_w - 8, y + row / 2 + 4, name, anchor="end", size=12))
