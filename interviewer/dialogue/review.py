@@ -49,6 +49,7 @@ class Pick:
     question_id: str
     concepts: tuple[str, ...]
     reason: str
+    topic: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def plan_review(due: Iterable[DueConcept], bank: Iterable[Question], now: dateti
         topics.append(q.topic)
         others = [by_id[c].label for c in mine if c != d.concept_id]
         reason = d.why(now) + (f" (also: {', '.join(f'“{o}”' for o in others[:3])})" if others else "")
-        picks.append(Pick(q.id, tuple(mine), reason))
+        picks.append(Pick(q.id, tuple(mine), reason, q.topic))
     return ReviewPlan(tuple(picks), len(due) if due_now is None else due_now, ahead)
 
 
@@ -116,8 +117,9 @@ def review_greeting(plan: ReviewPlan) -> Reply:
         lead = (f"Nothing is due for review yet — so here {'is' if n == 1 else 'are'} {count(n, 'question')} on the "
                 "concepts that come back soonest:")
     else:
+        mixed = ", mixing topics" if len({p.topic for p in plan.picks}) > 1 else ""
         lead = (f"Review: {count(plan.due, 'concept')} {'is' if plan.due == 1 else 'are'} due. "
-                f"I'll ask {count(n, 'question')}, mixing topics:")
+                f"I'll ask {count(n, 'question')}{mixed}:")
     lines = [lead] + [f"  {i}. {clip(p.reason, 160)}" for i, p in enumerate(plan.picks, 1)]
     lines.append("Answer as you would out loud; say /help for commands.")
     data: dict[str, Any] = {"review": {"due": plan.due, "ahead": plan.ahead, "questions": [

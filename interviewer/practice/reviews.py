@@ -45,11 +45,11 @@ def reviews_between(before: State, after: State, bank, rules: PracticeRules | No
         done = len(old.attempts) if old else 0
         for n, attempt in enumerate(result.attempts[done:], start=done + 1):
             previous = result.attempts[n - 2] if n > 1 else None
-            out += _answer_reviews(result, attempt, n, previous, before.revealed, bank, rules)
+            out += _answer_reviews(result, attempt, n, previous, _revealed(before), bank, rules)
         fu = result.follow_up
         graded_before = old is not None and old.follow_up is not None and old.follow_up.scorecard is not None
         if fu is not None and fu.scorecard is not None and fu.concept_id and not graded_before:
-            out += _follow_up_review(result, before.revealed, rules)
+            out += _follow_up_review(result, _revealed(before), rules)
     return out
 
 
@@ -87,6 +87,11 @@ def _follow_up_review(result: Result, revealed: tuple[str, ...], rules: Practice
         return []
     return [ConceptReview(fu.concept_id, fu.concept, decision.rating, decision.rule, result.question_id,
                           "follow_up", decision.cap)]
+
+
+def _revealed(state: State) -> tuple[str, ...]:
+    """Return the help taken on the open question, and the due concepts a review round's greeting named."""
+    return state.revealed + tuple(f"{cid}@review" for cid in state.focus)
 
 
 def _conceded(card: Scorecard) -> bool:

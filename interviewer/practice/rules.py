@@ -18,7 +18,7 @@ _DATA = resources.files("interviewer") / "data"
 RATINGS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 RATING_NAMES = {v: k for k, v in RATINGS.items()}
 CONDITIONS = ("conceded", "unchanged", "missed", "named", "retry", "first_try", "explained")
-REVEALED = ("1", "2", "3", "lookup")
+REVEALED = ("1", "2", "3", "lookup", "review")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ def _fits(when: str, o: Outcome) -> bool:
         "missed": not o.covered,
         "named": o.covered and not o.explained,
         "retry": retry,
-        "first_try": o.attempt == 1 and o.hints == 0 and not o.revealed,
+        # A review greeting's naming is no hint: its cap lowers the rating, traceably.
+        "first_try": o.attempt == 1 and o.hints == 0 and not set(o.revealed) - {"review"},
         "explained": True,
     }[when]
 
