@@ -625,11 +625,7 @@ def report_command(settings: Settings, session_id: str, fmt: str, output: str | 
     if output is None:
         click.echo(text)
         return
-    try:
-        Path(output).write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {output} ({exc.strerror or exc})") from exc
-    click.echo(f"wrote {output}", err=True)
+    _write_text(output, text)
 
 
 # --------------------------------------------------------------------------- serve

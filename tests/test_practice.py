@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
-from test_store import pg_schema_url
+from test_store import db_url, store  # noqa: F401 (fixtures: SQLite and PostgreSQL)
 
 from interviewer.dialogue import Config, Interviewer, State
 from interviewer.dialogue.review import DueConcept, plan_review
@@ -33,20 +33,6 @@ class Clock:
 
     def at(self) -> datetime:
         return datetime.fromtimestamp(self.now, timezone.utc)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'interviewer.db'}"
-    else:
-        yield from pg_schema_url()
-
-
-@pytest.fixture
-def store(db_url):
-    with Store.open(db_url, retry_delay=0.01) as s:
-        yield s
 
 
 # ---------------------------------------------------------------------- the rating rules, one row each

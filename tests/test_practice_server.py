@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from io import BytesIO
 
 import pytest
-from test_server import ANSWER, events, make_app, say, start
+from test_server import make_app, say, start
 
 from interviewer.server import backend, socketio
 
@@ -236,3 +236,16 @@ def test_progress_export_import_and_anki_from_the_command_line(cli, tmp_path):
     assert json.loads(moved.stdout) == json.loads(mine)
     deck = cli("progress", "--db", db, "--learner", "ann", "--anki", str(tmp_path / "weak.apkg"))
     assert deck.exit_code == 0 and re.search(r"wrote .*weak\.apkg: [1-9]\d* cards", deck.stderr)
+
+
+def test_an_export_bigger_than_a_chat_packet_imports(day_app):
+    app = day_app(0)
+    browser = app.test_client()
+    browser.get("/progress")
+    reviews = [{"concept_id": f"concept-{i % 300}", "rating": 1 + i % 4, "rule": "imported",
+                "reviewed_at": (DAY1 + timedelta(hours=i)).isoformat()} for i in range(3000)]
+    body = json.dumps({"format": "interviewer-progress", "version": 1, "reviews": reviews}).encode()
+    assert len(body) > app.config["MAX_PACKET_BYTES"]
+    done = browser.post("/progress/import", data={"file": (BytesIO(body), "p.json")},
+                        content_type="multipart/form-data", headers={"Sec-Fetch-Site": "same-origin"})
+    assert done.status_code == 303 and "3000+reviews" in done.headers["Location"]

@@ -421,8 +421,7 @@ class Interviewer:
         if any(f.name in ("off_topic", "copied_question", "conceded") for f in card.flags):
             return None
         total = sum(m.weight for m in card.matched) + sum(m.weight for m in card.missed)
-        due = next((m for m in sorted(card.missed, key=lambda m: focus.index(m.concept_id) if m.concept_id in focus
-                                      else len(focus)) if m.concept_id in focus), None)
+        due = min((m for m in card.missed if m.concept_id in focus), key=lambda m: focus.index(m.concept_id), default=None)
         if due is not None and not q.options:
             # A review round probes the due concept the answer missed, however weak the answer.
             concept = next((c for c in q.concepts if c.id == due.concept_id), None)

@@ -38,6 +38,8 @@ bp = Blueprint("pages", __name__)
 MAX_REMEMBERED = 40
 COOKIE_PREFIX = "itok_"
 COOKIE_DAYS = 365
+# A progress export uploaded to /progress/import: some 40,000 reviews, years of daily practice.
+MAX_IMPORT_BYTES = 8 * 2**20
 # Ids and tokens are URL-safe secrets; anything else is not worth a database query.
 _SAFE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
@@ -209,11 +211,13 @@ def progress_import() -> Response:
     """Merge an uploaded progress export into this learner's, then show the progress page."""
     if not _same_origin():
         abort(403)
+    # An export is bigger than any chat packet (about 200 bytes a review): this request alone may be.
+    request.max_content_length = MAX_IMPORT_BYTES
     upload = request.files.get("file")
     if upload is None:
         abort(400)
     try:
-        data = json.loads(upload.read(current_app.config["MAX_PACKET_BYTES"] * 64).decode("utf-8"))
+        data = json.loads(upload.read().decode("utf-8"))
         done = import_progress(backend(current_app).store, current_learner(), data)
     except (UnicodeDecodeError, json.JSONDecodeError, InputError) as exc:
         response = keep(Response(render_template("progress.html", view=None, charts={}, error=str(exc)), status=400))
