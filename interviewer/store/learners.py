@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Sequence
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from interviewer.errors import InputError
@@ -188,21 +188,20 @@ class LearnerStore:
         self._lock_learner(conn, practice.learner)
         ids = sorted({r.concept_id for r in practice.reviews})
         held = {r.concept_id: _mastery_row(r) for r in conn.execute(
-            mastery.select().where(mastery.c.learner == practice.learner, mastery.c.concept_id.in_(ids))).all()}
+            _HELD_CARDS, {"b_learner": practice.learner, "b_ids": ids}).all()}
         cards = dict(held)
         for r in practice.reviews:
             cards[r.concept_id] = practice.advance(cards.get(r.concept_id), r.concept_id, r.rating, practice.at)
-        conn.execute(reviews.insert(), [
+        conn.execute(_INSERT_REVIEWS, [
             {"learner": practice.learner, "concept_id": r.concept_id, "rating": r.rating, "rule": r.rule,
              "cap": r.cap, "question_id": r.question_id, "source": r.source, "session_id": session_id,
              "seq": seq, "reviewed_at": practice.at} for r in practice.reviews])
-        for concept_id, row in cards.items():
-            values = _mastery_values(practice.learner, row)
-            if concept_id in held:
-                conn.execute(mastery.update().where(mastery.c.learner == practice.learner,
-                                                    mastery.c.concept_id == concept_id).values(**values))
-            else:
-                conn.execute(mastery.insert().values(**values))
+        changed = [_mastery_values(practice.learner, row) for cid, row in cards.items() if cid in held]
+        fresh = [_mastery_values(practice.learner, row) for cid, row in cards.items() if cid not in held]
+        if changed:
+            conn.execute(_UPDATE_CARDS, [{f"b_{k}": v for k, v in row.items()} for row in changed])
+        if fresh:
+            conn.execute(_INSERT_CARDS, fresh)
 
     @staticmethod
     def _lock_learner(conn: Connection, learner_id: str) -> None:
@@ -211,6 +210,16 @@ class LearnerStore:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:cls, hashtext(:id))"),
                          {"cls": _LEARNER_LOCK, "id": learner_id})
+
+
+# Built once: every graded turn runs them (building a statement cost more than running it).
+_HELD_CARDS = mastery.select().where(mastery.c.learner == bindparam("b_learner"),
+                                     mastery.c.concept_id.in_(bindparam("b_ids", expanding=True)))
+_INSERT_REVIEWS, _INSERT_CARDS = reviews.insert(), mastery.insert()
+_CARD_COLUMNS = ("state", "due", "stability", "difficulty", "reviews", "lapses", "last_rating", "last_review", "card")
+_UPDATE_CARDS = (mastery.update()
+                 .where(mastery.c.learner == bindparam("b_learner"), mastery.c.concept_id == bindparam("b_concept_id"))
+                 .values({c: bindparam(f"b_{c}", type_=mastery.c[c].type) for c in _CARD_COLUMNS}))
 
 
 def _mastery_row(r: Any) -> dict[str, Any]:
