@@ -21,6 +21,7 @@ BENCHES = [
     ("bench_grading.py", [], ["--quick"]),
     ("bench_load.py", [], ["--quick"]),
     ("bench_soak.py", [], ["--quick"]),
+    ("bench_practice.py", [], ["--quick"]),
 ]
 
 
