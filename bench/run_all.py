@@ -25,6 +25,7 @@ BENCHES = [
     ("bench_speech.py", [], ["--quick"]),
     ("bench_load.py", [], ["--quick"]),
     ("bench_soak.py", [], ["--quick"]),
+    ("bench_practice.py", [], ["--quick"]),
 ]
 
 

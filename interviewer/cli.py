@@ -25,6 +25,7 @@ from interviewer.dialogue.state import DEFAULT_COUNT, MAX_COUNT
 from interviewer.grading import Grader, format_scorecard, grade_batch
 from interviewer.jsonl import BadLine, parse_line
 from interviewer.lexicon import Lexicon
+from interviewer.practice import Practice, cards_of, moment, offset_clock, parse_now
 from interviewer.records import DIFFICULTIES, KINDS, Question, Scorecard
 from interviewer.report import EXPORT_FORMATS, export, printable, report_from_store
 from interviewer.rubric import RUBRIC_KINDS, Rubric, format_rubric, rubric_for
@@ -35,6 +36,8 @@ from interviewer.terminal import Recorder, chat, prompt_lines, replay
 from interviewer.vocabulary import default_synonyms
 
 _PROMPT_WIDTH = 70
+# The learner of a terminal that names none: one per store (and so per data dir, by default).
+DEFAULT_LEARNER = "local"
 # `interviewer` alone shows the help; that is not an error (click 8.2+ raises this for it).
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
@@ -73,6 +76,15 @@ class _Group(click.Group):
             raise click.ClickException(
                 f"unexpected {type(exc).__name__}: {exc} (set INTERVIEWER_DEBUG=1 for the traceback)"
             ) from exc
+
+
+def _learner_options(f: Callable) -> Callable:
+    f = click.option("--now", metavar="ISO-TIME", default=None,
+                     help="Pretend it is this time (e.g. 2025-03-04T09:00Z): for tests and demos only.")(f)
+    f = click.option("--learner", metavar="NAME", default=None,
+                     help="Whose progress this is (env INTERVIEWER_LEARNER; default: the one local learner "
+                          "of the store).")(f)
+    return f
 
 
 def _settings_options(f: Callable) -> Callable:
@@ -474,21 +486,32 @@ def transcribe_command(settings: Settings, wav: str, as_json: bool) -> None:
               help="Continue a saved session (the token printed when it started, or kept by the chat page).")
 @click.option("--db", "db_url", metavar="URL", default=None,
               help="Session store (env INTERVIEWER_DB; default: sqlite:///<data dir>/interviewer.db).")
+@click.option("--review", is_flag=True,
+              help="A review round: questions for the concepts due for review (most overdue first, mixing topics).")
+@_learner_options
 @pass_settings
 def chat_command(settings: Settings, seed: int | None, topic: str | None, difficulty: str | None, count: int,
-                 mock: bool, multiline: bool, jsonl: bool, resume: str | None, db_url: str | None) -> None:
+                 mock: bool, multiline: bool, jsonl: bool, resume: str | None, db_url: str | None, review: bool,
+                 learner: str | None, now: str | None) -> None:
     """Practise an interview in the terminal (works with piped stdin; Ctrl-C or EOF ends with the summary).
 
     Every turn is saved to the session store, so the session can be resumed (--resume) and reviewed
-    (`interviewer report`, or its scorecard page in the browser).
+    (`interviewer report`, or its scorecard page in the browser). Every graded answer reviews its
+    concepts for the learner (--learner), and the summary says what comes back when; --review asks
+    for what is due.
     """
     _ready(settings)
-    store = _open_store(db_url or settings.db_url, required=resume is not None)
+    store = _open_store(db_url or settings.db_url, required=resume is not None or review)
     services = open_services(settings)
+    clock = offset_clock(parse_now(now) if now else None)
     topic = " ".join(printable(topic).split()) or None if topic is not None else None
     config = Config(topic=topic, difficulty=difficulty, count=count, mode="mock" if mock else "practice",
                     answer_mode="lines" if multiline else "auto",
-                    seed=seed if seed is not None else secrets.randbelow(2**31))
+                    seed=seed if seed is not None else secrets.randbelow(2**31),
+                    round="review" if review else "interview")
+    who = store.learner(_learner_name(learner)).id if store is not None else None
+    practice = Practice(services.bank, services.inventory)
+    plan = practice.review_plan(store, who, moment(clock), seed=config.seed) if review else None
     state, record = None, None
     if resume is not None:
         record = store.session_by_token(resume.strip())
@@ -499,14 +522,22 @@ def chat_command(settings: Settings, seed: int | None, topic: str | None, diffic
         replay(store.transcript(record.id), sys.stdout, jsonl=jsonl)
     interactive = sys.stdin.isatty() and not jsonl
     lines = prompt_lines() if interactive else sys.stdin
-    recorder = Recorder(store, config, lambda m: click.echo(m, err=True), session=record)
+    if record is not None and record.learner:
+        who = record.learner  # a resumed session goes on reviewing for the learner it began with
+    recorder = Recorder(store, config, lambda m: click.echo(m, err=True), session=record, learner=who,
+                        practice=practice, now=lambda: moment(clock), state=state)
     try:
-        chat(services.interviewer(), config, lines, sys.stdout, jsonl=jsonl, echo=not interactive,
-             state=state, on_step=recorder)
+        chat(services.interviewer(clock=clock), config, lines, sys.stdout, jsonl=jsonl, echo=not interactive,
+             state=state, on_step=recorder, review=plan)
     finally:
         services.close()
         if store is not None:
             store.close()
+
+
+def _learner_name(name: str | None) -> str:
+    """Return the terminal learner's name: --learner, else INTERVIEWER_LEARNER, else the data dir's one local learner."""
+    return (name or os.environ.get("INTERVIEWER_LEARNER") or "").strip() or DEFAULT_LEARNER
 
 
 def _open_store(url: str, required: bool) -> Store | None:
@@ -518,6 +549,57 @@ def _open_store(url: str, required: bool) -> Store | None:
             raise
         _warn(f"{exc} This session will not be saved.")
         return None
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@main.command("progress")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {concepts: [{concept_id, label, topics, state, due, stability, reviews, lapses, "
+                   "last_grade}], due_now} on stdout.")
+@click.option("--export", "export_to", metavar="FILE", default=None,
+              help="Write the learner's whole progress (review log and sessions) as JSON, to import elsewhere.")
+@click.option("--import", "import_from", metavar="FILE", default=None,
+              help="Merge a progress export into this learner's (reviews it already holds are skipped).")
+@click.option("--anki", metavar="FILE.apkg", default=None,
+              help="Write the weak concepts as an Anki deck: a probe question on the front, the notes' "
+                   "defining sentence and its source on the back.")
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="Session store (env INTERVIEWER_DB; default: sqlite:///<data dir>/interviewer.db).")
+@_learner_options
+@pass_settings
+def progress_command(settings: Settings, as_json: bool, export_to: str | None, import_from: str | None,
+                     anki: str | None, db_url: str | None, learner: str | None, now: str | None) -> None:
+    """Show a learner's mastery per concept: when each comes back, its stability, reviews, lapses, last grade."""
+    from interviewer.practice.exchange import anki_deck, export_progress, import_progress, read_export
+    from interviewer.practice.progress import progress_json, progress_text, progress_view
+
+    at = parse_now(now) if now else moment(offset_clock(None))
+    inventory = Inventory.load(settings.inventory_path, default_synonyms()) if settings.inventory_path.exists() else None
+    with Store.open(db_url or settings.db_url) as store:
+        who = store.learner(_learner_name(learner))
+        if import_from is not None:
+            done = import_progress(store, who, read_export(import_from))
+            click.echo(f"imported {done['reviews']} new reviews and {done['sessions']} sessions", err=True)
+        if export_to is not None:
+            _write_text(export_to, json.dumps(export_progress(store, who, at), ensure_ascii=False, indent=1))
+        cards = list(cards_of(store.mastery(who.id)).values())
+    if anki is not None:
+        n = anki_deck(cards, inventory, at, anki, who.name or "")
+        click.echo(f"wrote {anki}: {n} cards", err=True)
+    if as_json:
+        _echo_json(progress_json(cards, inventory, at))
+    elif export_to is None and anki is None and import_from is None:
+        click.echo(progress_text(progress_view(cards, inventory, at)))
+
+
+def _write_text(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path} ({exc.strerror or exc})") from exc
+    click.echo(f"wrote {path}", err=True)
 
 
 # --------------------------------------------------------------------------- report
@@ -543,11 +625,7 @@ def report_command(settings: Settings, session_id: str, fmt: str, output: str | 
     if output is None:
         click.echo(text)
         return
-    try:
-        Path(output).write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {output} ({exc.strerror or exc})") from exc
-    click.echo(f"wrote {output}", err=True)
+    _write_text(output, text)
 
 
 # --------------------------------------------------------------------------- serve
@@ -577,9 +655,11 @@ def _header_timeout() -> float | None:
                    "(env INTERVIEWER_MESSAGE_QUEUE).")
 @click.option("--seed", type=int, default=None,
               help="Give every session the same question order (demos and tests); default: each its own.")
+@click.option("--now", metavar="ISO-TIME", default=None,
+              help="Start the server's clock at this time (e.g. 2025-03-04T09:00Z): for tests and demos only.")
 @pass_settings
 def serve_command(settings: Settings, host: str, port: int, db_url: str | None, message_queue: str | None,
-                  seed: int | None) -> None:
+                  seed: int | None, now: str | None) -> None:
     """Serve the chat page and the Socket.IO interview on http://HOST:PORT.
 
     Builds the index first if it is missing; prints the URL once the server is listening.
@@ -614,6 +694,7 @@ def serve_command(settings: Settings, host: str, port: int, db_url: str | None, 
         app = create_app({"DATA_DIR": settings.data_dir, "CORPUS_DIR": settings.corpus_dir,
                           "DB_URL": db_url or settings.db_url,
                           "MESSAGE_QUEUE": message_queue or settings.message_queue, "SEED": seed,
+                          "NOW": parse_now(now) if now else None,
                           "ALLOWED_HOSTS": hosts})
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request

@@ -432,6 +432,10 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 1
             f'fill="{COLOURS[colour]}" font-family="system-ui, sans-serif">{escape(text)}</text>')
 
 
+# The chart builders other pages draw with (the progress page's mastery charts).
+svg_chart, svg_text = _svg, _text
+
+
 def _grade_axis(left: int, right: int, top: int, plot_h: int, width: int) -> list[str]:
     """Draw the horizontal grid lines and labels of a 0–5 grade axis."""
     body = []

@@ -6,7 +6,8 @@ import json
 import sys
 import textwrap
 from dataclasses import asdict
-from typing import Callable, Iterable, TextIO
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, TextIO
 
 from interviewer.dialogue import Config, Interviewer, Reply, State
 
@@ -34,12 +35,15 @@ def chat(
     jsonl: bool = False,
     echo: bool = False,
     state: State | None = None,
-    on_step: Callable[[State, str | None, list[Reply]], None] | None = None,
+    on_step: Callable[[State, str | None, list[Reply]], list[Reply] | None] | None = None,
+    review: Any = None,
 ) -> State:
     """Run an interview over lines of input; end cleanly with the summary on EOF or Ctrl-C.
 
     `echo` repeats each input line as "You: …" (for piped, scripted sessions); `on_step` sees every
-    state, message and replies (the store uses it to save each turn before the next is read).
+    state, message and replies (the store uses it to save each turn before the next is read) and may
+    return the replies to show instead (the summary with what comes back for review). `review`: the
+    plan of a review round (`Interviewer.start(config, review=…)`).
     """
 
     def emit(replies: list[Reply]) -> None:
@@ -48,9 +52,9 @@ def chat(
         out.flush()
 
     if state is None:
-        state, replies = engine.start(config)
+        state, replies = engine.start(config, review=review)
         if on_step:
-            on_step(state, None, replies)
+            replies = on_step(state, None, replies) or replies
         emit(replies)
     it = iter(lines)
     try:
@@ -64,44 +68,59 @@ def chat(
                 out.write(f"You: {text}\n")
             state, replies = engine.handle(state, text)
             if on_step:
-                on_step(state, text, replies)
+                replies = on_step(state, text, replies) or replies
             emit(replies)
     except KeyboardInterrupt:
         out.write("\n")
     if state.phase != "ended":
         state, replies = engine.handle(state, "/end")
         if on_step:
-            on_step(state, "/end", replies)
+            replies = on_step(state, "/end", replies) or replies
         emit(replies)
     return state
 
 
 class Recorder:
-    """Save every step of a terminal interview to the store, before its replies are shown."""
+    """Save every step of a terminal interview to the store, before its replies are shown; with a learner,
+    the reviews of every graded answer go with the turn, and the summary says what comes back when."""
 
-    def __init__(self, store, config: Config, warn: Callable[[str], None], session=None):
+    def __init__(self, store, config: Config, warn: Callable[[str], None], session=None, *,
+                 learner: str | None = None, practice: Any = None, now: Callable[[], datetime] | None = None,
+                 state: State | None = None):
         self.store = store
         self.config = config
         self.warn = warn
         self.session = session
         self.failed = False
+        self.learner = learner
+        self.practice = practice
+        self.now = now or (lambda: datetime.now(timezone.utc))
+        self.state = state  # the state before the step being saved
 
-    def __call__(self, state: State, text: str | None, replies: list[Reply]) -> None:
+    def __call__(self, state: State, text: str | None, replies: list[Reply]) -> list[Reply]:
         from interviewer.errors import StoreError
 
+        before, self.state = self.state, state
         if self.store is None or self.failed:
-            return
+            return replies
+        at = self.now()
+        write = None
+        if self.practice is not None and before is not None:
+            replies, write = self.practice.turn(self.store, self.learner, before, state, replies, at)
         try:
             if self.session is None:
-                self.session = self.store.create_session(asdict(self.config), state.to_dict(), [r.to_dict() for r in replies])
+                self.session = self.store.create_session(asdict(self.config), state.to_dict(),
+                                                         [r.to_dict() for r in replies], learner=self.learner, at=at)
                 self.warn(f"Saved as session {self.session.id}; resume it with: "
                           f"interviewer chat --resume {self.session.token}")
             else:
-                self.store.record_turn(self.session.id, text, [r.to_dict() for r in replies], state.to_dict())
+                self.store.record_turn(self.session.id, text, [r.to_dict() for r in replies], state.to_dict(),
+                                       practice=write, at=at)
         except StoreError as exc:
             # The terminal keeps everything on screen; saving stops, the interview goes on.
             self.failed = True
             self.warn(f"{exc} The interview goes on, but from here it is not saved.")
+        return replies
 
 
 def replay(turns, out: TextIO = sys.stdout, *, jsonl: bool = False) -> None:

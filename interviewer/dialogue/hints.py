@@ -17,8 +17,9 @@ from interviewer.grading import follow_up_for
 from interviewer.records import Concept, Question
 from interviewer.vocabulary import terms_of
 
-# The three steps of a hint on one concept.
+# The three steps of a hint on one concept; a look-up that found the concept is recorded as a fourth way.
 ASK, BLANK, SAY = 1, 2, 3
+LOOKUP = "lookup"
 # A question made from a definition keeps at most this many of its words.
 QUESTION_WORDS = 22
 # How much of the notes the gist quotes.
@@ -68,6 +69,22 @@ def concept_hint(concepts: Iterable[Concept], revealed: Iterable[str], covered: 
         step = _next_step(c, done)
         return Hint(_say(c, step), f"{_key(c)}@{step}", c.label, step)
     return None
+
+
+def looked_up(concepts: Iterable[Concept], query: str, passages: Iterable[str]) -> tuple[str, ...]:
+    """Return the revealed keys ("<id>@lookup") of the concepts a look-up named, or whose explaining
+    sentence it quoted: help taken on the open question, like a hint."""
+    asked = set(terms_of(query))
+    texts = [" ".join(p.split()) for p in passages]
+    out = []
+    for c in concepts:
+        names = [set(terms_of(f)) for f in (c.label, *c.aliases) if f.strip()]
+        named = any(n and n <= asked for n in names)
+        evidence = " ".join((c.evidence or "").split())[:80]
+        quoted = bool(evidence) and any(evidence in t for t in texts)
+        if named or quoted:
+            out.append(f"{_key(c)}@{LOOKUP}")
+    return tuple(out)
 
 
 def _next_step(c: Concept, done: int) -> int:

@@ -18,11 +18,13 @@ from interviewer.dialogue import replies as say
 from interviewer.dialogue.intents import Intent, classify, continues, normalise_utterance
 from interviewer.dialogue.planner import Planner
 from interviewer.dialogue.replies import Reply
+from interviewer.dialogue.review import NOTHING_TO_REVIEW, ReviewPlan, review_greeting
 from interviewer.dialogue.setup import SetupChoice, parse_setup
 from interviewer.dialogue.state import MAX_COUNT, ROUNDS, Attempt, Config, FollowUp, Result, State
 from interviewer.dialogue.summary import progress_reply, summary_reply
 from interviewer.errors import GradingError, InputError
-from interviewer.grading.render import format_scorecard
+from interviewer.grading import follow_up_for
+from interviewer.grading.render import difference, format_scorecard
 from interviewer.rubric import Rubric, format_rubric, rubric_for
 from interviewer.records import Concept, Place, Question, Scorecard
 from interviewer.text import analyze
@@ -219,9 +221,15 @@ class Interviewer:
 
     # ------------------------------------------------------------------ entry points
 
-    def start(self, config: Config | None = None) -> tuple[State, list[Reply]]:
-        """Open an interview; with a topic chosen the first question follows the greeting at once."""
+    def start(self, config: Config | None = None, *, review: ReviewPlan | None = None) -> tuple[State, list[Reply]]:
+        """Open an interview; with a topic chosen the first question follows the greeting at once.
+
+        A review round (`config.round == "review"`) asks the questions of `review`, the plan the edge made
+        from the learner's due concepts (dialogue/review.py); with no plan, or an empty one, it is an interview.
+        """
         config = _clamp(config or Config())
+        if config.round == "review":
+            return self._start_review(config, review)
         state = State(config=config, started_at=self.clock())
         topics = ", ".join(list(self.bank.topics())[:8])
         if config.round == "design":
@@ -239,6 +247,15 @@ class Interviewer:
         text = (f"Hi! I'll ask you {say.count(config.count, 'system-design question')}. Pick a topic ({topics}, … "
                 "or “surprise me”) and a level (easy / medium / hard).")
         return state, [Reply("greeting", text, {"topics": list(self.bank.topics()), "levels": ["easy", "medium", "hard"]})]
+
+    def _start_review(self, config: Config, plan: ReviewPlan | None) -> tuple[State, list[Reply]]:
+        if plan is None or not plan.picks:
+            state, replies = self.start(replace(config, round="interview", topic=config.topic or "surprise"))
+            return state, [Reply("notice", NOTHING_TO_REVIEW)] + replies
+        config = replace(config, topic="review", count=len(plan.picks))
+        state = State(config=config, started_at=self.clock(), plan=plan.question_ids, focus=plan.focus)
+        step = self._ask_next(state, [review_greeting(plan)])
+        return step.state, step.replies
 
     def handle(self, state: State, text: Any) -> tuple[State, list[Reply]]:
         """Take one message in a state; return the next state and the replies, in order."""
@@ -399,7 +416,7 @@ class Interviewer:
         previous = state.result_for(q.id)
         before = previous.card if previous else None
         seconds = round(self.clock() - state.asked_at, 1) if state.asked_at else None
-        probe = self._follow_up(card, q) if follow_up and state.config.mode == "practice" else None
+        probe = self._follow_up(card, q, state.focus) if follow_up and state.config.mode == "practice" else None
         # The probe is the engine's to ask: none in mock mode or after an answer too weak to probe.
         card = replace(card, follow_up=probe.prompt if probe else None)
         result = Result(
@@ -419,7 +436,8 @@ class Interviewer:
         open, scenario or design answer the rubric)."""
         data = {**card.to_dict(), "question_id": q.id, "answer": answer, "reference": q.reference,
                 "question_kind": "design" if q.topic == DESIGN_TOPIC else q.kind, "covers": covers_of(q, card),
-                "attempt": attempt, "previous": _score_of(before), "hints": hints, "hint_cost": self.hint_cost}
+                "attempt": attempt, "previous": _score_of(before), "hints": hints, "hint_cost": self.hint_cost,
+                "difference": difference(before, card) if before is not None else None}
         text = format_scorecard(replace(card, follow_up=None), before=before, no_model_answer=q.kind == "probe")
         if rubric is not None:
             data["rubric"] = rubric.to_dict()
@@ -471,12 +489,19 @@ class Interviewer:
         inventory = getattr(self.grader, "inventory", None)
         return inventory.defined_at(concept_id) if inventory is not None else None
 
-    def _follow_up(self, card: Scorecard, q: Question) -> FollowUp | None:
-        if not card.follow_up or not card.missed or card.score < FOLLOW_UP_MIN_SCORE:
-            return None
-        if any(f.name in ("off_topic", "copied_question") for f in card.flags):
+    def _follow_up(self, card: Scorecard, q: Question, focus: tuple[str, ...] = ()) -> FollowUp | None:
+        if any(f.name in ("off_topic", "copied_question", "conceded") for f in card.flags):
             return None
         total = sum(m.weight for m in card.matched) + sum(m.weight for m in card.missed)
+        due = min((m for m in card.missed if m.concept_id in focus), key=lambda m: focus.index(m.concept_id), default=None)
+        if due is not None and not q.options:
+            # A review round probes the due concept the answer missed, however weak the answer.
+            concept = next((c for c in q.concepts if c.id == due.concept_id), None)
+            prompt = follow_up_for(concept) if concept else follow_up_for(due.concept, due.reference)
+            return FollowUp(prompt=prompt, concept=due.concept, reference=due.reference,
+                            share=round(due.weight / total, 3) if total else 0.0, concept_id=due.concept_id)
+        if not card.follow_up or not card.missed or card.score < FOLLOW_UP_MIN_SCORE:
+            return None
         asked = set(analyze(q.prompt))
         # The probe asks about the concept the grader's follow-up names (never one the question names).
         top = next((m for m in card.missed if m.concept.lower() in card.follow_up.lower()),
@@ -748,6 +773,10 @@ class Interviewer:
             text += "\nSee also: " + "; ".join(say.cite(h.doc, h.heading, h.line) for h in others)
         if result.suggestion:
             text = f"(Searching for “{result.suggestion}”.) " + text
+        if back and state.current:
+            # What the look-up found counts as help on the open question (practice ratings read it).
+            found = teach.looked_up(self.bank.get(state.current).concepts, query, [h.text for h in result.hits])
+            state = state.evolve(revealed=state.revealed + tuple(k for k in found if k not in state.revealed))
         return _Step(state, [Reply("lookup", text + ("\n" + back.strip() if back else ""), data)])
 
     def _named_in_passing(self, topic: str, top: Any) -> bool:

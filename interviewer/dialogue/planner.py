@@ -53,6 +53,10 @@ class Planner:
 
     def next_question(self, state: State, rng: random.Random) -> tuple[Question | None, str | None]:
         """Return the next question and, if the choice had to be relaxed, a notice saying how."""
+        if state.plan:
+            # A review round's questions were chosen up front (dialogue/review.py), in order.
+            planned = next((qid for qid in state.plan if qid not in state.asked and _known(self.bank, qid)), None)
+            return (self.bank.get(planned) if planned else None), None
         config = state.config
         topic = None if config.topic in (None, "surprise") else config.topic
         exclude = set(state.asked)

@@ -155,6 +155,8 @@ class State:
     ended_by: str | None = None  # "user" (End, New) or "last" (the last question was answered)
     notes: tuple[str, ...] = ()  # what the interviewer has said once and need not say again
     designs: tuple[dict[str, Any], ...] = ()  # questions made of typed design prompts (Question.to_dict)
+    plan: tuple[str, ...] = ()  # a review round's questions, chosen up front, asked in this order
+    focus: tuple[str, ...] = ()  # a review round's due concepts (ids): follow-ups probe these first
 
     def evolve(self, **changes: Any) -> State:
         """Return a copy with some fields changed."""
@@ -192,6 +194,6 @@ class State:
             ))
         known = {f for f in cls.__dataclass_fields__ if f not in ("config", "results")}
         fields = {k: v for k, v in data.items() if k in known}
-        for key in ("asked", "draft", "revealed", "notes", "designs"):
+        for key in ("asked", "draft", "revealed", "notes", "designs", "plan", "focus"):
             fields[key] = tuple(fields.get(key, ()))
         return cls(config=Config(**data.get("config", {})), results=tuple(results), **fields)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from interviewer.dialogue.replies import Reply, cite, clip, count
@@ -17,6 +18,8 @@ DefinedAt = Callable[[str], "Place | None"]
 
 # How many of the weakest concepts the summary names, each with a passage to read next.
 WEAKEST = 5
+# How many concepts the summary's last line says come back, soonest first.
+COMING_BACK = 5
 
 
 def progress_reply(state: State, bank) -> Reply:
@@ -220,3 +223,40 @@ def _text(data: dict[str, Any]) -> str:
         lines.append("Read next: " + "; ".join(
             f"{r['concept']} → {cite(r['doc'], r['heading'], r['line'])}" for r in data["read_next"]))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ComingBack:
+    """A concept of the interview and when its review falls due (from the learner's schedule)."""
+
+    concept_id: str
+    label: str
+    due: datetime
+    last_rating: int = 0
+
+
+def with_coming_back(reply: Reply, items: Iterable[ComingBack], now: datetime, limit: int = COMING_BACK) -> Reply:
+    """End a summary with what will come back and when ("Coming back: “quorum” tomorrow, …")."""
+    items = sorted(items, key=lambda c: (c.due, c.label))
+    if not items:
+        return reply
+    shown = [f"“{c.label}” {when(c.due, now)}" for c in items[:limit]]
+    more = f" and {count(len(items) - limit, 'more concept')}" if len(items) > limit else ""
+    line = f"Coming back for review: {', '.join(shown)}{more}."
+    data = {**reply.data, "coming_back": [{"concept_id": c.concept_id, "label": c.label, "due": c.due.isoformat(),
+                                           "when": when(c.due, now)} for c in items]}
+    return replace(reply, text=f"{reply.text}\n{line}", data=data)
+
+
+def when(due: datetime, now: datetime) -> str:
+    """Say when a review falls due, by calendar day: "today", "tomorrow", "in 3 days", "in 2 weeks"."""
+    days = (due.date() - now.date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days < 14:
+        return f"in {days} days"
+    if days < 60:
+        return f"in {round(days / 7)} weeks"
+    return f"in {round(days / 30)} months"

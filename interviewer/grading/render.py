@@ -25,6 +25,8 @@ def format_scorecard(card: Scorecard, *, before: Scorecard | None = None,
     if before is not None:
         head += f"  (was {before.score:.2f}: {card.score - before.score:+.2f})"
     lines = [head]
+    if before is not None:
+        lines.append(difference_line(difference(before, card)))
     if card.dimensions is not None and (card.matched or card.missed):
         d = card.dimensions
         lines.append(f"dimensions: coverage {d.coverage:.2f} · explanation {d.explanation:.2f} · delivery {d.delivery:.2f}")
@@ -68,6 +70,34 @@ def _delivery_lines(card: Scorecard) -> list[str]:
     if d.repeated_phrases:
         lines.append("repeated: " + " · ".join(f"{p} ×{n}" for p, n in d.repeated_phrases))
     return lines
+
+
+def difference(before: Scorecard, after: Scorecard) -> dict[str, list[str]]:
+    """Say what a retry changed, per concept: newly covered (missed before), newly explained (only named
+    before), dropped (covered before, missed now)."""
+
+    def status(card: Scorecard) -> dict[str, tuple[str, str]]:
+        out = {(m.concept_id or m.concept): (m.concept, "explained" if m.explained else "named") for m in card.matched}
+        out.update({(m.concept_id or m.concept): (m.concept, "missed") for m in card.missed})
+        return out
+
+    old, new = status(before), status(after)
+    changed: dict[str, list[str]] = {"newly_covered": [], "newly_explained": [], "dropped": []}
+    for key, (label, now) in new.items():
+        was = old.get(key, (label, "missed"))[1]
+        if was == "missed" and now != "missed":
+            changed["newly_covered"].append(label)
+        elif was == "named" and now == "explained":
+            changed["newly_explained"].append(label)
+        elif was != "missed" and now == "missed":
+            changed["dropped"].append(label)
+    return changed
+
+
+def difference_line(changed: dict[str, list[str]]) -> str:
+    """Say a retry's difference in one line."""
+    parts = [f"{name.replace('_', ' ')}: {' · '.join(labels)}" for name, labels in changed.items() if labels]
+    return "since last time — " + ("; ".join(parts) if parts else "the same concepts as before")
 
 
 def _quote(sentence: str, concept: str) -> str:

@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from interviewer.config import Settings, bundled, load_settings
 from interviewer.dialogue import Interviewer
 from interviewer.errors import InterviewerError
+from interviewer.practice import Practice, moment, offset_clock, parse_now
 from interviewer.report import TEMPLATE_FILTERS
 from interviewer.server.audio import Dictation
 from interviewer.server.chat import Hub, Limits
@@ -51,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "TRANSCRIPT_PAGE": Limits.transcript_page,  # turns sent on resume; the page asks for earlier ones
     "SESSION_IDLE_DAYS": Limits.idle_days,  # a session idle this long can't be resumed (0: never expires)
     "SEED": None,  # None: each session draws its own question order; an int fixes it (tests)
+    # None: the real time. A timezone-aware datetime: the server's clock starts there and runs on
+    # (`serve --now`, for tests and demos only): review schedules, the progress page, turn times.
+    "NOW": None,
     "SECRET_KEY": None,  # None: a fresh random key per process (the app keeps no signed cookies)
     "STORE_OPTIONS": {},  # keyword arguments for Store.open (retries, busy_timeout, …)
     # True behind HTTPS: session cookies are then sent over HTTPS only. None: env
@@ -122,13 +126,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                              db_url=app.config["DB_URL"], message_queue=app.config["MESSAGE_QUEUE"])
     services = open_services(settings, notice=logging.getLogger(__name__).info)
     store = Store.open(settings.db_url, **app.config["STORE_OPTIONS"])
-    engine = Interviewer(services.bank, services.search, services.grader)
+    start = app.config["NOW"]
+    clock = offset_clock(parse_now(start) if isinstance(start, str) else start)
+    engine = Interviewer(services.bank, services.search, services.grader, clock=clock)
     c = app.config
     limits = Limits(max_turns=c["MAX_TURNS"], transcript_page=c["TRANSCRIPT_PAGE"], idle_days=c["SESSION_IDLE_DAYS"],
                     start_rate=c["START_RATE"], start_burst=c["START_BURST"], all_start_rate=c["ALL_START_RATE"],
                     all_start_burst=c["ALL_START_BURST"])
     hub = Hub(engine, store, max_message_bytes=c["MAX_MESSAGE_BYTES"], rate=c["RATE_LIMIT"], burst=c["RATE_BURST"],
-              seed=c["SEED"], limits=limits)
+              seed=c["SEED"], limits=limits, now=lambda: moment(clock),
+              practice=Practice(services.bank, services.inventory))
     app.extensions["interviewer"] = Backend(settings, services, store, hub)
     app.extensions["interviewer.dictation"] = Dictation(
         settings.speech_dir, PoolLimits(workers=int(app.config["SPEECH_WORKERS"]),

@@ -21,6 +21,7 @@ from typing import Any, Callable
 from interviewer.dialogue import Config, Interviewer, Reply, State
 from interviewer.dialogue.state import DEFAULT_COUNT
 from interviewer.errors import InputError, InterviewerError, StoreError
+from interviewer.practice import Practice
 from interviewer.server.guard import (KeyedRateLimiter, RateLimiter, StartRequest, TooLong, check_earlier,
                                       check_message, check_start)
 from interviewer.store import StaleState
@@ -64,6 +65,7 @@ class Live:
     state: State
     version: int  # the session's turn count when `state` was saved: writes are conditional on it
     share: str | None = None
+    learner: str | None = None  # the learner whose concepts its graded answers review
     lock: threading.Lock = field(default_factory=threading.Lock)
     connections: int = 0
 
@@ -75,6 +77,7 @@ class Connection:
     limiter: RateLimiter
     address: str = "unknown"
     session_id: str | None = None
+    learner_key: str | None = None  # the browser's learner cookie, read at the handshake
 
 
 class Hub:
@@ -84,11 +87,15 @@ class Hub:
                  rate: float = 5.0, burst: int = 10, seed: int | None = None, limits: Limits = Limits(),
                  new_limiter: Callable[[], RateLimiter] | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 practice: Practice | None = None):
         """`rate`/`burst`: events per second per connection; `seed`: fix question order (tests);
-        `clock` (seconds, for the rate limits) and `now` (for idle expiry) are injectable for tests."""
+        `clock` (seconds, for the rate limits) and `now` (for idle expiry, the time of turns and of
+        reviews) are injectable for tests; `practice`: review the concepts of every graded answer for
+        the connection's learner, and plan review rounds (None: no practice loop)."""
         self.engine = engine
         self.store = store
+        self.practice = practice
         self.max_message_bytes = max_message_bytes
         self.seed = seed
         self.limits = limits
@@ -105,10 +112,11 @@ class Hub:
 
     # ------------------------------------------------------------------ connections
 
-    def connect(self, sid: str, address: str | None = None) -> None:
-        """Register a new connection from a client address."""
+    def connect(self, sid: str, address: str | None = None, learner_key: str | None = None) -> None:
+        """Register a new connection from a client address, with the learner key its cookie holds."""
         with self._lock:
-            self._connections[sid] = Connection(self._new_limiter(), address or "unknown")
+            self._connections[sid] = Connection(self._new_limiter(), address or "unknown",
+                                                learner_key=learner_key)
 
     def disconnect(self, sid: str) -> None:
         """Forget a connection; drop its session from memory when no connection uses it."""
@@ -222,11 +230,16 @@ class Hub:
         """
         lead: list[dict[str, Any]] = []
         for _ in range(STALE_RETRIES):
+            at = self.now()
             state, replies = self.engine.handle(live.state, text)
+            write = None
+            if self.practice is not None:
+                # Reviews go in the turn's own conditional write: a stale turn, refused, reviews nothing.
+                replies, write = self.practice.turn(self.store, live.learner, live.state, state, replies, at)
             payloads = lead + [r.to_dict() for r in replies]
             try:
                 return state, payloads, self.store.record_turn(live.session_id, text, payloads, state,
-                                                               version=live.version)
+                                                               version=live.version, practice=write, at=at)
             except StaleState:
                 record = self.store.session(live.session_id)
                 if record is None:
@@ -243,17 +256,25 @@ class Hub:
         seed = self.seed if self.seed is not None else secrets.randbelow(2**31)
         config = Config(topic=request.topic, difficulty=request.difficulty,
                         count=request.count or DEFAULT_COUNT, seed=seed, round=request.round)
-        state, replies = self.engine.start(config)
+        at = self.now()
+        key = self._connection(sid).learner_key
+        learner = self.store.learner(key=key) if key and self.practice is not None else None
+        who = learner.id if learner else None
+        plan = None
+        if config.round == "review" and self.practice is not None:
+            plan = self.practice.review_plan(self.store, who, at, seed=seed, limit=request.count)
+        state, replies = self.engine.start(config, review=plan)
         payloads = [r.to_dict() for r in lead + replies]
-        record = self.store.create_session(asdict(state.config), state, payloads, client="web")
-        self._attach(sid, Live(record.id, record.token, state, record.turns, record.share))
+        record = self.store.create_session(asdict(state.config), state, payloads, client="web", learner=who, at=at)
+        self._attach(sid, Live(record.id, record.token, state, record.turns, record.share, learner=who))
         return [("session", _session_event(record, resumed=False))] + [("reply", p) for p in payloads]
 
     def _resume(self, sid: str, record: Any) -> list[Event]:
         with self._lock:
             live = self._live.get(record.id)
         if live is None:
-            live = Live(record.id, record.token, State.from_dict(record.state), record.turns, record.share)
+            live = Live(record.id, record.token, State.from_dict(record.state), record.turns, record.share,
+                        learner=record.learner)
         live = self._attach(sid, live)
         with live.lock:
             if live.version < record.turns:  # another process wrote turns since this one loaded the session

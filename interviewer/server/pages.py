@@ -12,6 +12,8 @@ import base64
 import hashlib
 import json
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +24,13 @@ from interviewer import report
 from interviewer.dialogue.intents import default_rules
 from interviewer.dialogue.replies import command_list
 from interviewer.dialogue.state import DEFAULT_COUNT, LEVELS, MAX_COUNT
+from interviewer.errors import InputError
+from interviewer.practice import cards_of
+from interviewer.practice.schedule import is_due
+from interviewer.practice.exchange import anki_deck, export_progress, import_progress
+from interviewer.practice.progress import mastery_svg, progress_view
 from interviewer.server.app import backend
+from interviewer.server.learner import current_learner, keep, learner_key
 
 bp = Blueprint("pages", __name__)
 
@@ -30,6 +38,8 @@ bp = Blueprint("pages", __name__)
 MAX_REMEMBERED = 40
 COOKIE_PREFIX = "itok_"
 COOKIE_DAYS = 365
+# A progress export uploaded to /progress/import: some 40,000 reviews, years of daily practice.
+MAX_IMPORT_BYTES = 8 * 2**20
 # Ids and tokens are URL-safe secrets; anything else is not worth a database query.
 _SAFE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
@@ -59,13 +69,18 @@ def too_large(_exc: Exception) -> tuple[str, int]:
 
 
 @bp.get("/")
-def chat_page() -> str:
-    """Serve the chat page."""
-    bank = backend(current_app).services.bank
-    return render_template("index.html", topics=list(bank.topics()), levels=LEVELS,
-                           commands=[c for c in default_rules().listed if c.button], command_list=command_list(),
-                           max_count=MAX_COUNT, default_count=DEFAULT_COUNT,
-                           max_bytes=current_app.config["MAX_MESSAGE_BYTES"])
+def chat_page() -> Response:
+    """Serve the chat page (and give a new browser its learner cookie, before its socket connects)."""
+    b = backend(current_app)
+    learner_key()
+    learner = current_learner(create=False)
+    cards = cards_of(b.store.mastery(learner.id)).values() if learner else ()
+    due = sum(1 for m in cards if is_due(m, b.hub.now())) if cards else None
+    return keep(Response(render_template(
+        "index.html", topics=list(b.services.bank.topics()), levels=LEVELS,
+        commands=[c for c in default_rules().listed if c.button], command_list=command_list(),
+        max_count=MAX_COUNT, default_count=DEFAULT_COUNT, max_bytes=current_app.config["MAX_MESSAGE_BYTES"],
+        due=due)))
 
 
 @bp.get("/healthz")
@@ -136,16 +151,79 @@ def claim(session_id: str) -> Response:
 
 @bp.get("/history")
 def history() -> Response:
-    """List this browser's sessions (from their cookies), newest first, with a trend chart."""
+    """List this learner's sessions (and any this browser remembers by cookie), newest first, with a trend chart."""
     b = backend(current_app)
     keys = [v for k, v in request.cookies.items() if k.startswith(COOKIE_PREFIX) and _SAFE.fullmatch(v or "")]
     # A cookie counts only under its own session's name (its share key, or a token from before v2).
     records = [r for r in b.store.sessions(keys) if request.cookies.get(COOKIE_PREFIX + r.id) in (r.share, r.token)]
+    learner = current_learner(create=False)
+    if learner is not None:
+        records = list({r.id: r for r in b.store.learner_sessions(learner.id) + records}.values())
+        records.sort(key=lambda r: (r.created_at, r.id), reverse=True)
     rows = [report.history_row(r) for r in records]
     trend = Markup(report.trend_svg(list(reversed(rows))))
-    response = Response(render_template("history.html", rows=rows, trend=trend))
+    response = keep(Response(render_template("history.html", rows=rows, trend=trend)))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/progress")
+def progress() -> Response:
+    """Show this learner's mastery by topic and by concept, what is due today and this week, a chart per topic."""
+    b = backend(current_app)
+    now = b.hub.now()
+    learner = current_learner(create=False)
+    cards = list(cards_of(b.store.mastery(learner.id)).values()) if learner else []
+    view = progress_view(cards, b.services.inventory, now)
+    charts = {t["topic"]: Markup(mastery_svg(t)) for t in view["topics"]}
+    response = keep(Response(render_template("progress.html", view=view, charts=charts,
+                                             imported=request.args.get("imported"))))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/progress.<fmt>")
+def progress_file(fmt: str) -> Response:
+    """Download this learner's progress: `.json` (to import in another browser) or `.apkg` (an Anki deck)."""
+    if fmt not in ("json", "apkg"):
+        abort(404)
+    b = backend(current_app)
+    learner = current_learner(create=False)
+    if learner is None:
+        abort(404)
+    now = b.hub.now()
+    if fmt == "json":
+        response = _json(export_progress(b.store, learner, now))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "deck.apkg"
+            anki_deck(cards_of(b.store.mastery(learner.id)).values(), b.services.inventory, now, str(path))
+            response = Response(path.read_bytes(), mimetype="application/octet-stream")
+    stamp = now.date().isoformat()
+    name = f"interviewer-progress-{stamp}.json" if fmt == "json" else f"interviewer-weak-concepts-{stamp}.apkg"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/progress/import")
+def progress_import() -> Response:
+    """Merge an uploaded progress export into this learner's, then show the progress page."""
+    if not _same_origin():
+        abort(403)
+    # An export is bigger than any chat packet (about 200 bytes a review): this request alone may be.
+    request.max_content_length = MAX_IMPORT_BYTES
+    upload = request.files.get("file")
+    if upload is None:
+        abort(400)
+    try:
+        data = json.loads(upload.read().decode("utf-8"))
+        done = import_progress(backend(current_app).store, current_learner(), data)
+    except (UnicodeDecodeError, json.JSONDecodeError, InputError) as exc:
+        response = keep(Response(render_template("progress.html", view=None, charts={}, error=str(exc)), status=400))
+        return response
+    return keep(redirect(url_for("pages.progress", imported=f"{done['reviews']} reviews, {done['sessions']} sessions"),
+                         code=303))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -167,6 +245,11 @@ def _authorised(session_id: str) -> tuple[Any, str]:
             if record is not None:
                 return record, via
     record = _check(session_id, request.cookies.get(COOKIE_PREFIX + session_id))
+    if record is None and _SAFE.fullmatch(session_id):
+        # The learner's own session (its History lists it) opens with the learner's cookie.
+        learner = current_learner(create=False)
+        found = backend(current_app).store.session(session_id) if learner else None
+        record = found if found is not None and found.learner == learner.id else None
     if record is None:
         abort(404)  # not 403: whether a session exists is itself a secret
     return record, "cookie"

@@ -2,7 +2,11 @@
 
 Events (namespace "/"; the contract is DESIGN.md's "Socket.IO contract"):
 
-- client → `start` {token?, topic?, difficulty?, count?}
+- client → `start` {token?, topic?, difficulty?, count?, mode?}; mode "review" asks the questions
+  that cover the learner's most overdue concepts (the learner: the browser's `learner` cookie, made
+  by the first page it opened), and its greeting carries `review` {due, ahead, questions:
+  [{question_id, concepts, reason}]}; the `summary` then carries `coming_back` [{concept_id, label,
+  due, when}] and a retry's `feedback` carries `difference` {newly_covered, newly_explained, dropped}.
   server → `session` {session_id, token, resumed, share}; then, for a new session, its opening
   `reply` events, or, when a known token resumes one, a single `transcript` event
   {session_id, phase, turns: [{seq, role: "user"|"interviewer", at, kind, text, ...reply data}], earlier}
@@ -39,6 +43,7 @@ from flask_socketio import emit
 
 from interviewer.server.app import backend, dictation, socketio
 from interviewer.server.chat import Event
+from interviewer.server.learner import LEARNER_COOKIE
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +60,8 @@ def _one(args: tuple[Any, ...]) -> Any:
 
 @socketio.on("connect")
 def on_connect(*_auth: Any) -> None:
-    backend(current_app).hub.connect(request.sid, request.remote_addr)
+    # The learner is the browser's: its cookie (made by the first page it opened) comes with the handshake.
+    backend(current_app).hub.connect(request.sid, request.remote_addr, request.cookies.get(LEARNER_COOKIE))
 
 
 @socketio.on("disconnect")

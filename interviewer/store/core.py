@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 from contextlib import nullcontext
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
@@ -25,6 +26,7 @@ from sqlalchemy.pool import QueuePool, StaticPool
 from interviewer.errors import StoreError
 from interviewer.store import schema
 from interviewer.store.faults import Fault, classify, explain
+from interviewer.store.learners import LearnerStore, PracticeWrite
 from interviewer.store.records import ScorecardRow, SessionRecord, Turn
 from interviewer.store.rows import (as_data, clean, dumps, insert_turns, now, plausible_token, reply_row,
                                     same_token, session_record, state_json, summarise, user_row)
@@ -67,8 +69,9 @@ class StaleState(StoreError):
         self.session_id, self.expected, self.found = session_id, expected, found
 
 
-class Store:
-    """Sessions, their turns and scorecards, in any SQLAlchemy database; safe to share between threads."""
+class Store(LearnerStore):
+    """Sessions, their turns and scorecards, learners and their reviews, in any SQLAlchemy database; safe
+    to share between threads."""
 
     def __init__(self, url: str, *, retries: int = 3, retry_delay: float = 0.05, busy_timeout: float = 5.0,
                  synchronous: str = "NORMAL", pool_size: int = 10, max_overflow: int = 20,
@@ -123,19 +126,21 @@ class Store:
     # ------------------------------------------------------------------ writes
 
     def create_session(self, config: Mapping[str, Any], state: Mapping[str, Any], replies: Iterable[Any],
-                       client: str | None = None) -> SessionRecord:
+                       client: str | None = None, *, learner: str | None = None,
+                       at: datetime | None = None) -> SessionRecord:
         """Start a session with a fresh id and token, its opening replies saved as its first turns.
 
         `state` may be the engine's State itself (it is encoded faster than its `to_dict()`).
+        learner: the id of the learner it belongs to; at: its time (now; a clock injected for tests and demos).
         """
         config = as_data(config)
         rows = [reply_row(r) for r in replies]
         summary = summarise(state)
         config_json, encoded = dumps(config), state_json(state)
         sid, token, share = secrets.token_urlsafe(12), secrets.token_urlsafe(32), schema.new_share_key()
-        at = now()
+        at = at or now()
         values = dict(id=sid, token=token, token_hash=digest(token), share=share, share_hash=digest(share),
-                      client=clean(client)[:200] if client else None,
+                      client=clean(client)[:200] if client else None, learner=learner,
                       created_at=at, updated_at=at, config=config_json, state=encoded, turns=len(rows),
                       **summary)
 
@@ -146,10 +151,11 @@ class Store:
         self._write(work)
         return SessionRecord(id=sid, token=token, created_at=at, updated_at=at, config=json.loads(config_json),
                              state=json.loads(encoded), turns=len(rows), client=values["client"], share=share,
-                             **summary)
+                             learner=learner, **summary)
 
     def record_turn(self, session_id: str, text: str | None, replies: Iterable[Any],
-                    state: Any, *, version: int | None = None) -> int:
+                    state: Any, *, version: int | None = None, practice: PracticeWrite | None = None,
+                    at: datetime | None = None) -> int:
         """Save a user message, the replies to it, their scorecards and the new state in one transaction.
 
         Return the session's turn count, which is also its version. version: the turn count the
@@ -157,13 +163,15 @@ class Store:
         that many turns, else StaleState is raised — another process (a second server behind the
         load balancer) wrote a turn since, and the caller must reload the state and answer from it.
         Raise StoreError (having changed nothing) when it cannot save.
+        practice: the concept reviews the turn's graded answers gave its learner, saved in the same
+        transaction (so a turn saved once is reviewed once). at: the turn's time (default now).
         """
         rows = ([] if text is None else [user_row(text)]) + [reply_row(r) for r in replies]
         if version is not None and not rows:
             raise ValueError("a write conditional on the version must add a turn, or the version stays put")
         summary = summarise(state)
         encoded = state_json(state)
-        at = now()
+        at = at or now()
 
         def work(conn: Connection) -> int:
             # The UPDATE comes first: it takes the write lock (SQLite) or the row lock (PostgreSQL),
@@ -179,6 +187,8 @@ class Store:
                 raise StoreError(f"There is no session {session_id!r} in the database {self.where}; "
                                  "start a new interview.")
             insert_turns(conn, session_id, last - len(rows) + 1, rows, at)
+            if practice is not None:
+                self._save_practice(conn, session_id, last - len(rows) + 1, practice)
             return int(last)
 
         def landed(conn: Connection) -> int | None:

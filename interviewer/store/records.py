@@ -24,6 +24,7 @@ class SessionRecord:
     turns: int  # the number of turns saved, which is also the session's version
     client: str | None = None
     share: str | None = None  # the read-only key of its scorecard's share link
+    learner: str | None = None  # the id of the learner it belongs to (schema version 3)
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,8 @@ def session_record(row: Any) -> SessionRecord:
     return SessionRecord(id=row.id, token=row.token, created_at=row.created_at, updated_at=row.updated_at,
                          config=json.loads(row.config), state=json.loads(row.state), phase=row.phase,
                          topic=row.topic, answered=row.answered, average_grade=row.average_grade,
-                         turns=row.turns, client=row.client, share=row.share)
+                         turns=row.turns, client=row.client, share=row.share,
+                         learner=row.learner)
 
 
 def dumps(value: Any) -> str:

@@ -67,9 +67,13 @@ sessions = Table(
     # opens the scorecard and its exports, never the interview itself. Added in version 2.
     Column("share", String(80)),
     Column("share_hash", String(64)),
+    # The learner the session belongs to (its history and progress); None before version 3, and for
+    # a client that named none. Added in version 3.
+    Column("learner", String(40)),
 )
 Index("ix_sessions_created_at", sessions.c.created_at)
 Index("ix_sessions_share_hash", sessions.c.share_hash, unique=True)
+Index("ix_sessions_learner", sessions.c.learner, sessions.c.created_at)
 
 # Every user message and every reply, numbered densely per session from 1.
 turns = Table(
@@ -95,6 +99,52 @@ scorecards = Table(
     Column("created_at", UTCDateTime, nullable=False),
     ForeignKeyConstraint(["session_id", "seq"], ["turns.session_id", "turns.seq"], ondelete="CASCADE"),
 )
+
+
+# Whose progress it is: a terminal learner by name (one per name per database), a browser's by the
+# digest of the key its cookie holds. Version 3.
+learners = Table(
+    "learners", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), unique=True),
+    Column("key_hash", String(64), unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The review log: one row per concept per graded answer or follow-up, in the order given (id).
+# Replaying it through the scheduler gives `mastery` again. Version 3.
+reviews = Table(
+    "reviews", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("learner", String(40), nullable=False),
+    Column("concept_id", String(200), nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("rule", String(60), nullable=False),
+    Column("cap", String(60)),
+    Column("question_id", Text),
+    Column("source", String(20)),
+    Column("session_id", String(40)),
+    Column("seq", Integer),  # the turn (the user's message) that was graded
+    Column("reviewed_at", UTCDateTime, nullable=False),
+)
+Index("ix_reviews_learner", reviews.c.learner, reviews.c.id)
+
+# Each learner's FSRS card per concept, as the log leaves it (kept so pages read no log). Version 3.
+mastery = Table(
+    "mastery", metadata,
+    Column("learner", String(40), primary_key=True),
+    Column("concept_id", String(200), primary_key=True),
+    Column("state", String(20), nullable=False),
+    Column("due", UTCDateTime, nullable=False),
+    Column("stability", Float, nullable=False),
+    Column("difficulty", Float, nullable=False),
+    Column("reviews", Integer, nullable=False),
+    Column("lapses", Integer, nullable=False),
+    Column("last_rating", Integer, nullable=False),
+    Column("last_review", UTCDateTime, nullable=False),
+    Column("card", Text, nullable=False),
+)
+Index("ix_mastery_due", mastery.c.learner, mastery.c.due)
 
 
 def digest(secret: str) -> str:
@@ -124,8 +174,16 @@ def _add_share_keys(conn: Connection) -> None:
     conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ix_sessions_share_hash ON sessions (share_hash)"))
 
 
+def _add_learners(conn: Connection) -> None:
+    """v3: learners, the review log and the mastery per concept; each session may name its learner."""
+    if "learner" not in {c["name"] for c in inspect(conn).get_columns("sessions")}:
+        conn.execute(text("ALTER TABLE sessions ADD COLUMN learner VARCHAR(40)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_sessions_learner ON sessions (learner, created_at)"))
+    metadata.create_all(conn, tables=[learners, reviews, mastery])
+
+
 # Step N takes a database at version N-1 to version N. Add a step, never edit an old one.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _add_share_keys}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _add_share_keys, 3: _add_learners}
 
 
 def current_version() -> int:

@@ -284,6 +284,16 @@
     trackComposer();
   }
 
+  function begin(request) {
+    log.textContent = "";
+    showChat();
+    box.focus();
+    sentAt = Date.now();
+    typing.hidden = false;
+    if (socket.connected) socket.emit("start", request);
+    else pendingStart = request;
+  }
+
   setupForm.addEventListener("submit", function (e) {
     e.preventDefault();
     var topic = (setupForm.querySelector("input[name=topic]:checked") || {}).value || "surprise";
@@ -294,13 +304,7 @@
     if (level) request.difficulty = level;
     var count = parseInt($("count").value, 10);
     if (count >= 1 && count <= 20) request.count = count;
-    log.textContent = "";
-    showChat();
-    box.focus();
-    sentAt = Date.now();
-    typing.hidden = false;
-    if (socket.connected) socket.emit("start", request);
-    else pendingStart = request;
+    begin(request);
   });
 
   // The topic and level are for interview questions; a design round hides them and says what it is.
@@ -314,6 +318,8 @@
       $("start").textContent = design ? "Start the design round" : "Start the interview";
     });
   });
+  // A review round: questions for the concepts due for review (the learner is this browser's cookie).
+  $("review").addEventListener("click", function () { begin({ mode: "review" }); });
 
   newButton.addEventListener("click", function () {
     if (session && !finished && !window.confirm("Start a new interview? This one stays in your history.")) return;
@@ -341,6 +347,15 @@
   socket.on("connect", function () {
     var token = storage(TOKEN_KEY);
     ready = false;
+    if (window.location.hash === "#review" && !session) {
+      // "Review what's due" on the progress page: a review round (an interview in progress stays in History).
+      window.history.replaceState(null, "", window.location.pathname);
+      storage(TOKEN_KEY, null);
+      token = null;
+      pendingStart = { mode: "review" };
+      log.textContent = "";
+      showChat();
+    }
     if (token) {
       setStatus("Connected — picking up where you left off…", "info");
       socket.emit("start", { token: token });

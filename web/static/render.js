@@ -174,6 +174,15 @@
             (delta >= 0 ? "+" : "") + delta.toFixed(2) + ")"
         }));
       }
+      var diff = reply.difference;
+      if (diff) {
+        // What the retry changed, per concept.
+        var said = [["newly covered", diff.newly_covered], ["newly explained", diff.newly_explained], ["dropped", diff.dropped]]
+          .filter(function (p) { return p[1] && p[1].length; })
+          .map(function (p) { return p[0] + ": " + p[1].join(" · "); });
+        head.appendChild(el("p", { className: "small difference",
+          text: "Since last time — " + (said.length ? said.join("; ") : "the same concepts as before") }));
+      }
     }
     // The bar and its words count the chips below: "2 of 5 key concepts covered (1 explained)".
     var nMatched = (reply.matched || []).length;
@@ -384,6 +393,15 @@
         return el("li", null, [el("strong", { text: r.concept }), " → ", el("cite", { text: lastHeading(r.heading, r.doc) }),
           " (" + r.doc + ", line " + r.line + ")"]);
       })));
+    }
+    if (reply.coming_back && reply.coming_back.length) {
+      card.appendChild(el("h3", { text: "Coming back for review" }));
+      card.appendChild(el("ul", { className: "study coming-back" }, reply.coming_back.slice(0, 8).map(function (c) {
+        return el("li", null, [el("strong", { text: c.label }), " — " + c.when]);
+      })));
+      if (reply.coming_back.length > 8) {
+        card.appendChild(el("p", { className: "small", text: "… and " + (reply.coming_back.length - 8) + " more on your Progress page." }));
+      }
     }
     if (links) card.appendChild(links);
     return card;
