@@ -410,10 +410,14 @@ def grade_command(settings: Settings, reference: str | None, question_id: str | 
                 _echo_json(result)
         return
     rubric = None
+    # The text shows the rubric when asked for (--kind) and for a scenario; an open bank question's
+    # rubric is in --json only (most ask what something is, where phases and estimates say little).
+    say_rubric = kind is not None
     if question_id is not None:
         asked = Bank.load(settings.bank_path).get(question_id.strip())
         card = grader.grade(answer, question=asked, question_text=question)
         kind = kind or (asked.kind if asked.kind in RUBRIC_KINDS else None)
+        say_rubric = say_rubric or asked.kind == "scenario"
         question = question or asked.prompt
     else:
         card = grader.grade(answer, reference=reference, question_text=question)
@@ -423,10 +427,11 @@ def grade_command(settings: Settings, reference: str | None, question_id: str | 
         card = with_audio_delivery(card, heard)
     if kind is not None:
         rubric = rubric_for(answer, prompt=question or "", kind=kind)
-    _echo_rubric(rubric, card, heard, as_json)
+    _echo_rubric(rubric, card, heard, as_json, say_rubric)
 
 
-def _echo_rubric(rubric: Rubric | None, card: Scorecard | None, heard: Any, as_json: bool) -> None:
+def _echo_rubric(rubric: Rubric | None, card: Scorecard | None, heard: Any, as_json: bool,
+                 say_rubric: bool = True) -> None:
     """Print a scorecard, what was heard (a graded recording) and the design rubric (each may be missing)
     as one JSON object or as text blocks."""
     if as_json:
@@ -439,7 +444,7 @@ def _echo_rubric(rubric: Rubric | None, card: Scorecard | None, heard: Any, as_j
         return
     blocks = [f"heard: {heard.text}"] if heard is not None else []
     blocks += [format_scorecard(card)] if card is not None else []
-    if rubric is not None:
+    if rubric is not None and say_rubric:
         blocks.append(format_rubric(rubric))
     click.echo("\n\n".join(blocks))
 

@@ -192,13 +192,15 @@ def test_the_rubric_does_not_change_the_grade(cli):
 
 def test_open_and_scenario_bank_questions_get_the_rubric_and_choice_questions_do_not(cli, bank):
     open_q = next(q for q in bank.questions if q.kind == "open")
+    scenario_q = next(q for q in bank.questions if q.kind == "scenario")
     choice_q = next(q for q in bank.questions if q.kind == "choice")
     answer = "If the relay crashes it retries, at the cost of duplicates, so consumers are idempotent."
     got = json.loads(cli("grade", "--json", "--id", open_q.id, "--answer", answer).stdout)
     assert got["rubric"]["kind"] == "open"
     assert {p["name"] for p in got["rubric"]["phases"] if p["expected"]} == {"high_level", "deep_dive", "tradeoffs"}
-    text = cli("grade", "--id", open_q.id, "--answer", answer).stdout
-    assert "\n\ndesign rubric: " in text
+    # The text says it for a scenario; for an open question ("What is X?") it is in the JSON only.
+    assert "\n\ndesign rubric: " in cli("grade", "--id", scenario_q.id, "--answer", answer).stdout
+    assert "design rubric: " not in cli("grade", "--id", open_q.id, "--answer", answer).stdout
     assert "rubric" not in json.loads(cli("grade", "--json", "--id", choice_q.id, "--answer", "A").stdout)
 
 

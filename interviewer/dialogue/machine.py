@@ -584,8 +584,11 @@ class Interviewer:
             card = self.grader.concede(said, concept=concept)
             state = state.with_result(replace(result, follow_up=replace(fu, answer=said, scorecard=card))).evolve(draft=())
             where = f" — {say.cite(concept.source.doc, concept.source.heading, concept.source.line)}" if concept.source else ""
-            key = f"{concept.label}: “{say.clip(concept.evidence, 240)}”{where}" if concept.evidence else concept.label
-            text = "No problem — let's move on." if mock else f"No problem — here's the key idea. {key}"
+            if concept.evidence:
+                key = f"here's the key idea. {concept.label}: “{say.clip(concept.evidence, 240)}”{where}"
+            else:
+                key = f"the notes name {concept.label} without explaining it: worth reading up on."
+            text = "No problem — let's move on." if mock else f"No problem — {key}"
             return self._ask_next(state, [Reply("notice", text, {"conceded": q.id, "follow_up_of": q.id,
                                                                   "concept": concept.label})])
         card = self.grader.concede(said, question=q)
@@ -753,6 +756,8 @@ class Interviewer:
             return _Step(state, [Reply("lookup", f"I found nothing on “{topic}” in the notes.{maybe}{back}", data)])
         top, *others = result.hits
         part = top.part_text(top.cited)
+        if top.parts and top.cited < len(top.parts):
+            part = _without_heading(part, top.parts[top.cited].heading_path) or part
         short = len(part.split()) < LOOKUP_SHORT_WORDS
         passing = result.kind == "lookup" and not result.suggestion and self._named_in_passing(topic, top)
         data["in_passing"] = passing
