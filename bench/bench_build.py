@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 import random
 import re
 import statistics
@@ -57,8 +58,10 @@ def run_build(corpus: Path, work: Path) -> dict:
     A fresh process each time: a second build in the same process would find the text pipeline's
     and the grader's caches already warm and look faster than any real build.
     """
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_build_here, (corpus, work))
+    # Not a multiprocessing.Pool: its workers are daemons, which may not start the build's own helper
+    # process (the speech model is built on the second core).
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_build_here, corpus, work).result()
 
 
 def _build_here(corpus: Path, work: Path) -> dict:

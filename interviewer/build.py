@@ -13,10 +13,12 @@ import functools
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,10 +178,20 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
         temp = Path(tempfile.mkdtemp(prefix=".build-", dir=data))
     except OSError as exc:
         raise _unwritable(data, exc) from exc
+    pool: ProcessPoolExecutor | None = None
     try:
         report("reading corpus")
         corpus = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes)
         problems = tuple(corpus.problems)
+        # The speech model needs only the notes' text: it is built in a process of its own meanwhile
+        # (a second core), and waited for before saving. A daemon process (a pool worker) may not have
+        # children: there it is built in turn.
+        texts = [s.text for d in corpus.documents for s in d.sections]
+        if multiprocessing.current_process().daemon:
+            speech = _Done(build_speech_model(texts, temp / "speech"))
+        else:
+            pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            speech = pool.submit(build_speech_model, texts, temp / "speech")
         fingerprint = corpus_fingerprint(settings.corpus_dir)
         report("extracting questions")
         questions = extract_questions(corpus.documents)
@@ -202,7 +214,7 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
                                    unexplaining=probe_lists)
             questions = [with_concepts(q, picker.concepts_for(q)) for q in questions]
         report("speech model")
-        build_speech_model((s.text for d in corpus.documents for s in d.sections), temp / "speech")
+        speech.result()
         report("saving")
         Bank(questions).save(temp / settings.bank_path.name)
         lexicon.save(temp / settings.lexicon_path.name)
@@ -213,10 +225,22 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
     except OSError as exc:
         raise _unwritable(data, exc) from exc
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)  # waits for the speech process before its files go
         shutil.rmtree(temp, ignore_errors=True)
     report(None)
     return BuildReport(counts["documents"], counts["chunks"], counts["questions"],
                        time.perf_counter() - started, problems)
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A result already in hand, read like a future's."""
+
+    value: object
+
+    def result(self) -> object:
+        return self.value
 
 
 def _anchors(documents: Sequence[Document], questions: Sequence[Question]) -> list[search.Anchor]:
