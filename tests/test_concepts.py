@@ -160,6 +160,14 @@ def test_inventory_concepts_have_ids_aliases_topics_and_related_concepts(invento
     assert "CDC" in cdc.aliases and not inventory.named("CDC")  # CDC also names content-defined chunking
 
 
+def test_one_concept_named_by_its_design_or_its_architecture_is_one_concept(inventory):
+    design = inventory.named("cellular design")
+    assert design is not None and design is inventory.named("cellular architecture")
+    assert inventory.named("event driven design") in (None, inventory.named("event-driven architecture"))
+    # "brand new": a word of everyday English is no concept.
+    assert inventory.named("brand") is None
+
+
 def test_the_inventory_file_round_trips_and_ids_are_stable(built_settings, inventory, tmp_path):
     from interviewer.build import build
 

@@ -203,6 +203,7 @@ def group_key(label: str, synonyms: SynonymTable) -> tuple[str, ...]:
 
 
 # A trailing word that names a kind of thing: "X pattern" is X.
+_SHAPE_END = re.compile(r"(?i)\s+(?:design|architecture)$")
 _GENERIC_END = re.compile(r"(?i)\s+(?:pattern|patterns|strategy|strategies|technique|techniques|approach|mechanism)$")
 
 
@@ -260,6 +261,13 @@ def _merge_wording(key: tuple[str, ...], surface: str, groups: dict[tuple[str, .
         bkey = group_key(base, synonyms)
         if bkey in groups and bkey != key:
             unions.join(key, bkey)
+    # "cellular design" and "cellular architecture": one concept, named by the design or its architecture.
+    shape = _SHAPE_END.sub("", surface)
+    if shape != surface and group_key(shape, synonyms):
+        skey = "~" + " ".join(group_key(shape, synonyms))
+        if skey in joined and joined[skey] != key:
+            unions.join(key, joined[skey])
+        joined.setdefault(skey, key)
     # "fail over", "fail-over" and "failover": one word written apart.
     apart = re.search(r"[\s\-/]", surface) is not None
     glued = singular(re.sub(r"[\s\-/]", "", surface.lower()))
