@@ -15,7 +15,7 @@ from interviewer.grading import Grader
 from interviewer.lexicon import Lexicon
 from interviewer.search import SearchIndex
 from interviewer.search.query import default_rules as query_rules
-from interviewer.search.vocabulary import PhraseDefinitions
+from interviewer.search.vocabulary import PhraseDefinitions, PhraseVocabulary
 from interviewer.vocabulary import default_synonyms
 
 
@@ -39,16 +39,21 @@ class Services:
         self.search.close()
 
 
+# A concept's other wordings count for this much of the words a user typed (the synonym table's weight).
+INVENTORY_WORDING_WEIGHT = 0.5
+
+
 def open_search(settings: Settings, inventory: Inventory | None = None, **tunables: Any) -> SearchIndex:
-    """Open the search index; "what is X" finds X's defining passage where the concept inventory says the
-    notes define it (the same inventory grading uses), else by the index's own headings and sentences.
-    The synonym table is the index's already (written into it by the build)."""
+    """Open the search index with the vocabulary grading uses: the concept inventory's wordings expand a
+    query (below the user's own words, beside the synonym table the build wrote into the index), and
+    "what is X" finds X's defining passage where the inventory says the notes define it."""
     if inventory is None:
         inventory = Inventory.load(settings.inventory_path, default_synonyms())
+    wordings = PhraseVocabulary([([c.label, *c.aliases], INVENTORY_WORDING_WEIGHT) for c in inventory if c.aliases])
     places = {w: (c.defined_at.doc, c.defined_at.line) for c in inventory if c.defined_at is not None
               for w in (c.label, *c.aliases)}
     definitions = PhraseDefinitions(places, kind_nouns=query_rules().kind_nouns)
-    return SearchIndex.open(settings.index_dir, definitions=[definitions], **tunables)
+    return SearchIndex.open(settings.index_dir, vocabularies=[wordings], definitions=[definitions], **tunables)
 
 
 def open_services(

@@ -252,3 +252,18 @@ def test_most_labelled_look_ups_land_in_the_top_3(search_index, labelled):
     lookups, answered_at = labelled
     ranks = [answered_at(lk, [(h.doc, h.text) for h in search_index.search(lk.query, top=3).hits]) for lk in lookups]
     assert sum(1 for r in ranks if r) / len(ranks) >= 0.88
+
+
+def test_the_inventorys_wordings_of_a_concept_reach_its_passage(built_settings):
+    """One vocabulary: the concept inventory's other wordings expand a query as the grader reads them
+    ("geographically distributed" is how the notes also say multi-region)."""
+    from interviewer.concepts import Inventory
+    from interviewer.services import open_search
+    from interviewer.vocabulary import default_synonyms
+
+    inventory = Inventory.load(built_settings.inventory_path, default_synonyms())
+    concept = inventory.named("multi-region strategy")
+    assert concept is not None and "geographically distributed" in [a.lower() for a in concept.aliases]
+    with open_search(built_settings, inventory) as index:
+        hits = index.search("geographically distributed", top=3).hits
+    assert any(h.doc == concept.defined_at.doc and abs(h.line - concept.defined_at.line) < 8 for h in hits), hits
