@@ -17,6 +17,8 @@ from interviewer.rubric import RUBRIC_KINDS, Rubric, rubric_for
 from interviewer.text import analyze
 
 DESIGN_TOPIC = "design"
+# A typed prompt's question id starts with this (bank ids never do).
+DESIGN_ID = "design-"
 # A passage counts as notes about the prompt when it names the prompt's rarest word in its heading or
 # at least this often in its text; at most this many such passages make the reference.
 ABOUT_MENTIONS = 2
@@ -31,7 +33,7 @@ def design_question(prompt: str, search: Any, concepts: Any = None) -> Question:
     """Make a question of a typed design prompt; its reference is the notes' passages about it (if any),
     its concepts what `concepts(reference, prompt)` (the grader's picker) finds in them."""
     prompt = " ".join(prompt.split())
-    qid = "design-" + hashlib.sha1(prompt.lower().encode("utf-8")).hexdigest()[:10]
+    qid = DESIGN_ID + hashlib.sha1(prompt.lower().encode("utf-8")).hexdigest()[:10]
     about = _passages_about(prompt, search)
     reference = "\n\n".join(h.text for h in about)[:REFERENCE_CHARS]
     top = about[0] if about else None
@@ -79,9 +81,14 @@ def grade_design(grader: Any, q: Question, answer: str, hints: int = 0) -> tuple
     return card, rubric
 
 
+def is_design(q: Question) -> bool:
+    """Tell whether a question was made of a typed design prompt."""
+    return q.id.startswith(DESIGN_ID)
+
+
 def rubric_of(q: Question, answer: str) -> Rubric | None:
     """Return the rubric of an answer to an open or scenario bank question (None for other kinds)."""
-    if q.kind not in RUBRIC_KINDS or q.topic == DESIGN_TOPIC:
+    if q.kind not in RUBRIC_KINDS or is_design(q):
         return None
     return rubric_for(answer, prompt=q.prompt, kind=q.kind)
 

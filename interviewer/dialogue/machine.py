@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from interviewer.dialogue import hints as teach
-from interviewer.dialogue.design import DESIGN_TOPIC, BankView, brief, design_question, grade_design, rubric_of
+from interviewer.dialogue.design import BankView, brief, design_question, grade_design, is_design, rubric_of
 from interviewer.dialogue import replies as say
 from interviewer.dialogue.intents import Intent, classify, continues, normalise_utterance
 from interviewer.dialogue.planner import Planner
@@ -369,12 +369,12 @@ class Interviewer:
         words = len(" ".join(draft).split())
         # Once an answer is under way, every message adds to it until "done" (or an empty line).
         # A design answer is said in parts, as at the whiteboard: it is collected until "done".
-        collecting = state.config.answer_mode == "lines" or state.phase == "answering" or q.id.startswith("design-")
+        collecting = state.config.answer_mode == "lines" or state.phase == "answering" or is_design(q)
         if not q.options and (collecting or continues(intent.arg) or words < MIN_ANSWER_WORDS):
             state = state.evolve(phase="answering", draft=draft)
             if state.config.answer_mode == "lines":
                 return _Step(state, [])
-            ask = ("Go on" if continues(intent.arg) or len(draft) > 1 or q.id.startswith("design-")
+            ask = ("Go on" if continues(intent.arg) or len(draft) > 1 or is_design(q)
                    else "Can you say more? Keep going")
             return _Step(state, [Reply("notice", f"{ask} — say “done” when you've finished ({words} words so far).",
                                        {"draft_words": words})])
@@ -408,7 +408,7 @@ class Interviewer:
         q = self._question(state, state.current)
         answer = "\n".join(state.draft).strip()
         rubric: Rubric | None = None
-        if card is None and q.topic == DESIGN_TOPIC and q.id.startswith("design-"):
+        if card is None and is_design(q):
             card, rubric = grade_design(self.grader, q, answer, state.hints)
         elif card is None:
             card = self.grader.grade(answer, question=q, hints_used=state.hints)
@@ -435,7 +435,7 @@ class Interviewer:
         """Say a scorecard: its text and, for rich clients, its fields (what a strong answer covers; for an
         open, scenario or design answer the rubric)."""
         data = {**card.to_dict(), "question_id": q.id, "answer": answer, "reference": q.reference,
-                "question_kind": "design" if q.topic == DESIGN_TOPIC else q.kind, "covers": covers_of(q, card),
+                "question_kind": "design" if is_design(q) else q.kind, "covers": covers_of(q, card),
                 "attempt": attempt, "previous": _score_of(before), "hints": hints, "hint_cost": self.hint_cost,
                 "difference": difference(before, card) if before is not None else None}
         text = format_scorecard(replace(card, follow_up=None), before=before, no_model_answer=q.kind == "probe")
@@ -443,7 +443,7 @@ class Interviewer:
             data["rubric"] = rubric.to_dict()
             # Said in full for a design prompt, in brief for a scenario; an open question's rubric is data only
             # (most ask what something is, not for a design).
-            if q.topic == DESIGN_TOPIC:
+            if is_design(q):
                 text += "\n" + format_rubric(rubric)
             elif q.kind == "scenario":
                 text += "\n" + brief(rubric)
@@ -673,7 +673,7 @@ class Interviewer:
         fresh = [h for h in q.hints if h not in state.revealed]
         if q.options and q.answer_option:
             return _choice_hint(state, q, fresh)
-        if q.topic == DESIGN_TOPIC and q.id.startswith("design-"):
+        if is_design(q):
             # A design prompt's hints are the rubric's next steps for the answer so far.
             said = "\n".join(state.draft)
             nudge = next((n for n in rubric_for(said, prompt=q.prompt, kind="design").nudges
