@@ -618,3 +618,11 @@ def test_open_and_scenario_feedback_carries_the_rubric(engine, bank):
     feedback = steps[0][0]
     assert feedback.data["rubric"]["phases"] and "design rubric:" in feedback.text
     assert state.result_for(scenario.id).attempts[-1].rubric == feedback.data["rubric"]
+
+
+def test_a_look_up_during_a_design_question_answers_and_the_question_stays_open(engine):
+    state, _ = engine.start(Config(round="design", count=1))
+    state, steps = run(engine, state, "/design a rate limiter", "what is a token bucket?")
+    [found] = steps[1]
+    assert found.kind == "lookup" and "Back to the question" in found.text
+    assert state.phase == "asking" and state.current.startswith("design-")

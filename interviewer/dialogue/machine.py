@@ -16,6 +16,7 @@ from interviewer.dialogue import hints as teach
 from interviewer.dialogue.design import BankView, brief, design_question, grade_design, is_design, rubric_of
 from interviewer.dialogue import replies as say
 from interviewer.dialogue.intents import Intent, classify, continues, normalise_utterance
+from interviewer.dialogue.lookup import lookup_reply
 from interviewer.dialogue.planner import Planner
 from interviewer.dialogue.replies import Reply
 from interviewer.dialogue.review import NOTHING_TO_REVIEW, ReviewPlan, review_greeting
@@ -42,10 +43,6 @@ FOLLOW_UP_MIN_SCORE = 0.15
 # A last answer scoring below this (and with no follow-up to ask) gets one "Anything to add before we
 # wrap up?" before the summary: an interviewer gives a short answer a second chance.
 WRAP_UP_BELOW = 0.5
-# A looked-up passage of fewer words only names the thing; the section after it is quoted too, when
-# it is among the hits and starts within this many lines.
-LOOKUP_SHORT_WORDS = 30
-LOOKUP_NEXT_SECTION_LINES = 12
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -737,62 +734,14 @@ class Interviewer:
                    default=None)
 
     def _do_look_up(self, state: State, intent: Intent) -> _Step:
-        query = intent.arg.strip()
-        if not query:
-            return _Step(state, [Reply("notice", "What should I look up? For example: /lookup fencing token")])
-        try:
-            result = self.search.search(query, top=3)
-        except InputError:
-            return _Step(state, [Reply("notice", f"“{query}” has no words I can search for. "
-                                       "Name a concept, e.g. /lookup consistent hashing")])
-        # What the question asks, without fillers, tails ("again", "real quick") or question words.
-        topic = result.topic or query
-        back = " Back to the question whenever you're ready." if state.phase in ("asking", "answering", "followup") else ""
-        hits = [{"doc": h.doc, "heading": h.heading, "line": h.line, "snippet": h.snippet, "text": h.text}
-                for h in result.hits]
-        data = {"query": topic, "asked": query, "kind": result.kind, "suggestion": result.suggestion, "hits": hits}
-        if not hits:
-            maybe = f" Did you mean “{result.suggestion}”?" if result.suggestion else ""
-            return _Step(state, [Reply("lookup", f"I found nothing on “{topic}” in the notes.{maybe}{back}", data)])
-        top, *others = result.hits
-        part = top.part_text(top.cited)
-        if top.parts and top.cited < len(top.parts):
-            part = _without_heading(part, top.parts[top.cited].heading_path) or part
-        short = len(part.split()) < LOOKUP_SHORT_WORDS
-        passing = result.kind == "lookup" and not result.suggestion and self._named_in_passing(topic, top)
-        data["in_passing"] = passing
-        lead = "The notes only mention this in passing; the closest is from " if passing else "From "
-        text = f"{lead}{say.cite(top.doc, top.heading, top.line)}: {_passage(part if short else top.snippet, 400)}"
-        # A one-line part ("This is known as a retry storm.") names the thing without explaining
-        # it; the part right after it usually does, so it is quoted too.
-        if short and top.cited + 1 < len(top.parts):
-            nxt = top.parts[top.cited + 1]
-            text += (f"\n{say.cite(top.doc, ' > '.join(nxt.heading_path), nxt.line)}: "
-                     f"{_passage(_without_heading(top.part_text(top.cited + 1), nxt.heading_path), 300)}")
-        elif short:
-            after = _section_after(top, others)
-            if after is not None:
-                others.remove(after)
-                text += f"\n{say.cite(after.doc, after.heading, after.line)}: {_passage(after.text, 300)}"
-        if others:
-            text += "\nSee also: " + "; ".join(say.cite(h.doc, h.heading, h.line) for h in others)
-        if result.suggestion:
-            text = f"(Searching for “{result.suggestion}”.) " + text
-        if back and state.current:
+        during = state.phase in ("asking", "answering", "followup")
+        reply, result = lookup_reply(self.search, intent.arg, during)
+        if result is not None and result.hits and during and state.current:
             # What the look-up found counts as help on the open question (practice ratings read it).
-            found = teach.looked_up(self.bank.get(state.current).concepts, query, [h.text for h in result.hits])
+            q = self._question(state, state.current)
+            found = teach.looked_up(q.concepts, intent.arg.strip(), [h.text for h in result.hits])
             state = state.evolve(revealed=state.revealed + tuple(k for k in found if k not in state.revealed))
-        return _Step(state, [Reply("lookup", text + ("\n" + back.strip() if back else ""), data)])
-
-    def _named_in_passing(self, topic: str, top: Any) -> bool:
-        """Tell whether the best passage names the topic's most telling word once, and not in its
-        heading ("cache stampede" in a list of caching use cases): the notes have no section on it."""
-        df = {t: self.search.document_frequency(t) for t in analyze(topic)}
-        used = [t for t, n in df.items() if n > 0]
-        if not used:
-            return False
-        rarest = min(used, key=df.__getitem__)
-        return rarest not in analyze(top.heading) and analyze(top.text).count(rarest) <= 1
+        return _Step(state, [reply])
 
     def _do_clarify(self, state: State, intent: Intent) -> _Step:
         state = state.evolve(pending=intent.arg, phase="clarify", back_to=state.phase)
@@ -987,22 +936,3 @@ def _clamp(config: Config) -> Config:
 
 
 __all__ = ["Interviewer", "TRANSITIONS", "ACTION_PHASES", "action_for", "SetupChoice"]
-
-
-def _passage(text: str, limit: int) -> str:
-    """Quote corpus text as plain words: markdown emphasis off, clipped on a word boundary."""
-    return say.clip(text.replace("**", ""), limit)
-
-
-def _without_heading(text: str, path: tuple[str, ...]) -> str:
-    """Drop the heading lines an absorbed part opens with (the citation names them)."""
-    lines = text.split("\n")
-    while lines and lines[0].strip() in path:
-        lines = lines[1:]
-    return "\n".join(lines)
-
-
-def _section_after(top: Any, others: list[Any]) -> Any | None:
-    """Return the hit that starts next after `top` in the same document, if the search found one."""
-    after = [h for h in others if h.doc == top.doc and 0 < h.line - top.line <= LOOKUP_NEXT_SECTION_LINES]
-    return min(after, key=lambda h: h.line, default=None)
