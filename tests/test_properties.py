@@ -193,7 +193,8 @@ def engine(bank, search_index, grader) -> Interviewer:
 
 COMMANDS = st.sampled_from(["/hint", "/skip", "/repeat", "/retry", "/score", "/end", "/help", "/new", "done",
                             "next", "yes", "no", "/lookup quorum", "what is a fencing token?", "caching please",
-                            "hard", "/nonsense", "", " ", "A", "B because it is faster"])
+                            "hard", "/nonsense", "", " ", "A", "B because it is faster", "/design a chat service",
+                            "design a URL shortener", "I don't know", "one more thing", "no", "/retry"])
 ANSWER = st.sampled_from([
     "I would put a cache in front of the database with a TTL and invalidate entries on writes.",
     "Use a leader and followers, replicate the log, and elect a new leader by majority quorum on failure.",
@@ -218,9 +219,9 @@ def run(engine: Interviewer, config: Config, sent: list) -> list[tuple[dict, lis
 
 @SLOW
 @given(sent=messages, topic=st.sampled_from([None, "caching", "consensus", "surprise", "no such topic"]),
-       count=st.integers(1, 3), seed=st.integers(0, 2**31 - 1))
-def test_any_conversation_runs_without_an_exception_and_replays_identically(engine, sent, topic, count, seed):
-    config = Config(topic=topic, count=count, seed=seed)
+       count=st.integers(1, 3), seed=st.integers(0, 2**31 - 1), round_=st.sampled_from(["interview", "design"]))
+def test_any_conversation_runs_without_an_exception_and_replays_identically(engine, sent, topic, count, seed, round_):
+    config = Config(topic=topic, count=count, seed=seed, round=round_)
     first = run(engine, config, sent)
     assert run(engine, config, sent) == first, "same messages, same seed: same interview"
     json.dumps(first)  # every reply and state is JSON, as the server sends and stores them

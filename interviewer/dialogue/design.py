@@ -8,6 +8,7 @@ summary, the scorecard page and a resumed session can read it like a bank questi
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
@@ -79,6 +80,12 @@ def grade_design(grader: Any, q: Question, answer: str, hints: int = 0) -> tuple
     card = Scorecard(question_id=q.id, score=score, grade=round(5 * score, 1), matched=(), missed=(),
                      delivery=grader.delivery(answer), flags=(), follow_up=None)
     return card, rubric
+
+
+def as_record(q: Question) -> dict[str, Any]:
+    """Return a typed prompt's question as the state keeps it: plain JSON data (lists, not tuples), so a
+    saved and reloaded state equals the one saved."""
+    return json.loads(json.dumps(q.to_dict()))
 
 
 def is_design(q: Question) -> bool:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from interviewer.dialogue import hints as teach
-from interviewer.dialogue.design import BankView, brief, design_question, grade_design, is_design, rubric_of
+from interviewer.dialogue.design import (BankView, as_record, brief, design_question, grade_design, is_design,
+                                         rubric_of)
 from interviewer.dialogue import replies as say
 from interviewer.dialogue.intents import Intent, classify, continues, normalise_utterance
 from interviewer.dialogue.lookup import lookup_reply
@@ -470,7 +471,7 @@ class Interviewer:
         if state.phase in ("asking", "answering") and state.current and not state.result_for(state.current):
             asked = tuple(a for a in asked if a != state.current)  # the open question waits its turn
         number = len(asked) + 1
-        designs = tuple(d for d in state.designs if d["id"] != q.id) + (q.to_dict(),)
+        designs = tuple(d for d in state.designs if d["id"] != q.id) + (as_record(q),)
         state = state.evolve(phase="asking", current=q.id, number=number, asked=asked + (q.id,), designs=designs,
                              draft=(), hints=0, revealed=(), pending=None, retrying=False, asked_at=self.clock())
         notes = (" The notes cover it: your answer is also compared with " + say.cite(q.source.doc, q.source.heading,
