@@ -101,7 +101,10 @@ SENSITIVITY = {
     "gamma": (0.35, 0.5, 0.7, 1.0),
     "question_term": (0.0, 0.1, 0.2, 0.5, 1.0),
     "concept_share": (0.0, 0.5, 0.8, 1.0),
-    "elaboration_share": (0.0, 0.1, 0.2, 0.3),
+    "delivery_share": (0.0, 0.1, 0.2, 0.3),
+    "short_length_share": (0.0, 0.1, 0.2, 0.3),
+    "short_reference_to": (15, 30, 45),
+    "named_share": (0.1, 0.2, 0.4),
     "idf_power": (0.0, 0.5, 1.0),
 }
 

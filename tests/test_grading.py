@@ -214,6 +214,37 @@ def test_an_ack_covers_acknowledgment_strategies(grader, ask):
     assert ("acknowledgment", "send an ack only after") in [(m.concept, m.evidence) for m in card.matched]
 
 
+LOCKS_PROBE = "How do you implement distributed locks for resources that span multiple microservices?"
+
+
+def test_a_concept_named_with_an_aspect_word_is_about_the_thing(grader, ask):
+    # "deadlock prevention" asks what to say about deadlocks: explaining how to avoid them covers it
+    # without the word "prevention"; the aspect word alone ("prevention of problems") names nothing.
+    q = ask(LOCKS_PROBE, "probe")
+    card = grader.grade("For deadlocks when you need several locks, acquire them in a global order, sorted by "
+                        "resource id, and use acquisition timeouts instead of waiting forever.", question=q)
+    assert "deadlock prevention" in covered(card)
+    vague = grader.grade("Prevention is better than cure, so I would plan the prevention of problems early "
+                         "with the whole team and use acquisition timeouts.", question=q)
+    assert "deadlock prevention" in missed(vague)
+
+
+DEBUG_PROBE = "A user request is failing somewhere in a chain of 12 microservices. Walk me through your debugging"
+
+
+def test_a_concept_the_question_names_is_credited_to_an_answer_about_it(grader, ask):
+    # "debugging" is what the question asks for: a walk-through that debugs need not say the word again,
+    # but an answer on another subject gets no credit for it.
+    q = ask(DEBUG_PROBE, "probe")
+    assert "debugging" in {c.label.lower() for c in q.concepts}
+    card = grader.grade("First I'd take the request's trace ID and open the trace in Jaeger: with distributed "
+                        "tracing the span tree shows which service errored and where the timeout fired.", question=q)
+    assert {"debugging", "distributed tracing"} <= covered(card)
+    other = grader.grade("I would buy a bigger monitor and learn to type faster, then go for a walk in the park "
+                         "with my dog and read a good novel.", question=q)
+    assert "debugging" in missed(other)
+
+
 def test_probe_examples_in_parentheses_cover_their_topic(grader, ask):
     q = ask("Design a distributed cache strategy", "probe")
     card = grader.grade("Mostly cache-aside: read from Redis, on a miss load from the database.", question=q)

@@ -291,20 +291,27 @@ def match_concept(
     window_per_term: float = 4,
     scattered_credit: float = 0.7,
     lone_head_credit: float = 0.5,
+    generic: frozenset[str] = frozenset(),
 ) -> ConceptMatch:
-    """Return the best credit any wording of a concept earns in the answer, and the words that earned it."""
+    """Return the best credit any wording of a concept earns in the answer, and the words that earned it.
+
+    generic: terms that name a kind of thing or an aspect of it ("strategies", "prevention"): a wording
+    ending in them is about the word before ("deadlock prevention" is about deadlocks), and they only
+    weigh what `weight` gives them.
+    """
     best = _NONE
     positions = answer.positions
     for form in forms:
         terms = list(dict.fromkeys(form))
         total = sum(weight(t) for t in terms)
-        head = terms[-1]
+        naming = _naming_terms(terms, generic)
+        head = naming[-1]
         if head not in positions or total <= 0:
             continue  # a wording is about its head: "at least two servers" names no least connections
         said = [t for t in terms if t in positions]
         implied = [t for t in terms if t not in positions and t in context]
         credit = sum(weight(t) for t in said + implied) / total
-        lone = len(terms) > 1 and len(said) == 1 and not implied
+        lone = len(naming) > 1 and sum(t in positions for t in naming) == 1 and not implied
         if lone:
             # "commit" for "two-phase commit": the head alone names it only if it carries the wording.
             if weight(head) * 2 < total:
@@ -325,6 +332,15 @@ def match_concept(
                     continue
         best = ConceptMatch(credit, _evidence(answer, lo, hi, said), lo, hi, lone)
     return best
+
+
+def _naming_terms(terms: list[str], generic: frozenset[str]) -> list[str]:
+    """Return a wording's terms up to its head: trailing aspect words ("planning", "strategies") name
+    what to say about the thing, not the thing; a wording of aspect words only keeps them all."""
+    end = len(terms)
+    while end > 1 and terms[end - 1] in generic:
+        end -= 1
+    return terms[:end] if terms[end - 1] not in generic else terms
 
 
 def _window(lists: Sequence[Sequence[int]]) -> tuple[int, int]:

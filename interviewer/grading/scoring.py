@@ -247,14 +247,11 @@ class Grader:
         follow-up asked about, named by the question itself)."""
         s = self.settings
         context = prepared.model.question_terms
-        found = []
-        for concept, forms in zip(prepared.concepts, prepared.model.aliases):
-            m = match_concept(forms, ans, prepared.model.weight, tight=prepared.model.tight, context=context,
-                              window_per_term=s["window_per_term"], scattered_credit=s["scattered_credit"],
-                              lone_head_credit=s["lone_head_credit"])
-            if concept.id == subject and m.credit < s["covered_at"] and len(ans.content) >= s["subject_min_terms"]:
-                m = self._about_subject(ans)
-            found.append((concept, m))
+        found = [(concept, match_concept(forms, ans, prepared.model.weight, tight=prepared.model.tight, context=context,
+                                         window_per_term=s["window_per_term"], scattered_credit=s["scattered_credit"],
+                                         lone_head_credit=s["lone_head_credit"], generic=generic_terms()))
+                 for concept, forms in zip(prepared.concepts, prepared.model.aliases)]
+        found = self._subjects_credited(found, prepared, ans, subject)
         spans = [(m.first, m.last) for _, m in found if m.credit > 0]
         marks = cue_marks(ans)
         # An assembled reference (a probe's topics' definitions) is no answer, and a reference of a few
@@ -269,6 +266,23 @@ class Grader:
                 how = Explained(how.share * density, how.level, how.cue)
             rows.append(_Row(c, m.credit, how, m.evidence, m.lone_head))
         return rows
+
+    def _subjects_credited(self, found: list[tuple[Concept, ConceptMatch]], prepared: _Prepared, ans: AnswerModel,
+                           subject: str | None) -> list[tuple[Concept, ConceptMatch]]:
+        """Credit the concepts the question itself names (a follow-up's `subject`; a probe's "debugging" in
+        "walk me through your debugging approach") to an answer that is about them without naming them
+        again: one of subject_min_terms content words or more that covers another of the reference's
+        concepts (an off-topic answer covers none)."""
+        s = self.settings
+        if len(ans.content) < s["subject_min_terms"]:
+            return found
+        context = prepared.model.question_terms
+        on_subject = any(m.credit >= s["covered_at"] for _, m in found)
+        out = []
+        for (concept, m), forms in zip(found, prepared.model.aliases):
+            named = concept.id == subject or (on_subject and bool(forms) and all(t in context for t in forms[0]))
+            out.append((concept, self._about_subject(ans) if named and m.credit < s["covered_at"] else m))
+        return out
 
     def _about_subject(self, ans: AnswerModel) -> ConceptMatch:
         """Match the subject of a follow-up in an answer about it that does not name it: its first clause."""
