@@ -87,8 +87,9 @@ def plain_coverage(reference: str, answer: str) -> float:
 def mohler(lexicon) -> list[tuple[str, float, float]]:
     rows = list(csv.DictReader(MOHLER.open(encoding="utf-8")))
     out = [("plain stemmed coverage (baseline)", *agreement([plain_coverage(r["reference"], r["answer"]) for r in rows], rows))]
-    for name, lex in (("grader, corpus lexicon", lexicon), ("grader, no lexicon", None)):
-        g = Grader(lex)
+    for name, lex, inv in (("grader, corpus lexicon and concept inventory (the product's)", lexicon, INVENTORY),
+                           ("grader, no lexicon, no inventory", None, None)):
+        g = Grader(lex, inventory=inv)
         scores = [g.grade(r["answer"], reference=r["reference"], question_text=r["question"]).score for r in rows]
         out.append((name, *agreement(scores, rows)))
     a = [float(r["score_a"]) for r in rows]
