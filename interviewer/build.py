@@ -13,12 +13,14 @@ import functools
 import hashlib
 import json
 import logging
+import sys
 import multiprocessing
 import os
 import shutil
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,9 +187,9 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
         problems = tuple(corpus.problems)
         # The speech model needs only the notes' text: it is built in a process of its own meanwhile
         # (a second core), and waited for before saving. A daemon process (a pool worker) may not have
-        # children: there it is built in turn.
+        # children, and a program read from stdin cannot be spawned again: there it is built in turn.
         texts = [s.text for d in corpus.documents for s in d.sections]
-        if multiprocessing.current_process().daemon:
+        if multiprocessing.current_process().daemon or not _can_spawn():
             speech = _Done(build_speech_model(texts, temp / "speech"))
         else:
             pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
@@ -214,7 +216,7 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
                                    unexplaining=probe_lists)
             questions = [with_concepts(q, picker.concepts_for(q)) for q in questions]
         report("speech model")
-        speech.result()
+        _finish_speech(speech, texts, temp / "speech")
         report("saving")
         Bank(questions).save(temp / settings.bank_path.name)
         lexicon.save(temp / settings.lexicon_path.name)
@@ -231,6 +233,23 @@ def _build_locked(settings: Settings, progress: Progress | None) -> BuildReport:
     report(None)
     return BuildReport(counts["documents"], counts["chunks"], counts["questions"],
                        time.perf_counter() - started, problems)
+
+
+def _can_spawn() -> bool:
+    """Whether a spawned process can start this program again: not one read from stdin (`python -`)."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    return path is None or Path(path).exists()
+
+
+def _finish_speech(speech, texts: list[str], dest: Path) -> None:
+    """Wait for the speech model's process; if it could not run (a program read from stdin cannot be
+    started again in a spawned process), build the model here instead."""
+    try:
+        speech.result()
+    except BrokenProcessPool:
+        _log.info("build: the speech model's process did not run; building it in this one")
+        shutil.rmtree(dest, ignore_errors=True)
+        build_speech_model(texts, dest)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -272,3 +273,20 @@ def _settings(tmp_path: Path, data: Path | None = None, corpus: Path | None = No
     from interviewer.config import load_settings
 
     return load_settings(data_dir=data or tmp_path / "data", corpus_dir=corpus, env={})
+
+
+def test_a_program_read_from_stdin_can_build(small_settings):
+    # A spawned process cannot start again a program read from stdin (`python - <<EOF`): the speech
+    # model is then built in the program's own process, and the build still completes.
+    script = (
+        "from pathlib import Path\n"
+        "from interviewer.build import ensure_built\n"
+        "from interviewer.config import load_settings\n"
+        f"ensure_built(load_settings(data_dir=Path({str(small_settings.data_dir)!r}), "
+        f"corpus_dir=Path({str(small_settings.corpus_dir)!r}), env={{}}))\n"
+    )
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    check(small_settings)
+    assert (small_settings.data_dir / "speech").is_dir()
