@@ -271,18 +271,16 @@ class Grader:
                            subject: str | None) -> list[tuple[Concept, ConceptMatch]]:
         """Credit the concepts the question itself names (a follow-up's `subject`; a probe's "debugging" in
         "walk me through your debugging approach") to an answer that is about them without naming them
-        again: one of subject_min_terms content words or more that covers another of the reference's
-        concepts (an off-topic answer covers none)."""
+        again: one of subject_min_terms content words or more that covers a concept the question does not
+        name (an off-topic answer covers none; a question that names all its concepts tells nothing)."""
         s = self.settings
         if len(ans.content) < s["subject_min_terms"]:
             return found
         context = prepared.model.question_terms
-        on_subject = any(m.credit >= s["covered_at"] for _, m in found)
-        out = []
-        for (concept, m), forms in zip(found, prepared.model.aliases):
-            named = concept.id == subject or (on_subject and bool(forms) and all(t in context for t in forms[0]))
-            out.append((concept, self._about_subject(ans) if named and m.credit < s["covered_at"] else m))
-        return out
+        asked = [bool(forms) and all(t in context for t in forms[0]) for forms in prepared.model.aliases]
+        on_subject = any(m.credit >= s["covered_at"] for (_, m), a in zip(found, asked) if not a)
+        return [(c, self._about_subject(ans) if (c.id == subject or (on_subject and a)) and m.credit < s["covered_at"]
+                 else m) for (c, m), a in zip(found, asked)]
 
     def _about_subject(self, ans: AnswerModel) -> ConceptMatch:
         """Match the subject of a follow-up in an answer about it that does not name it: its first clause."""
