@@ -443,3 +443,13 @@ def test_a_phrase_said_in_another_order_still_counts(grader):
         "the message is consumed by a consumer group and can be read again by replaying the log from "
         "an offset, while the other one is a queue", reference=reference)
     assert not any(m.concept.startswith("message queue") for m in far.matched)
+
+
+@pytest.mark.parametrize("said", ["smallest", "lowest"])
+def test_everyday_words_for_the_minimum_count_as_the_minimum(grader, said):
+    reference = "A min-heap keeps the timer with the minimum deadline at its root, so the next one to fire is found at once."
+    question = "How does a scheduler find the next timer to fire?"
+    graded = {w: grader.grade(f"The heap's root always holds the timer with the {w} deadline, so finding the next "
+                              "one to fire takes constant time.", reference=reference, question_text=question)
+              for w in (said, "minimum", "oldest")}
+    assert graded[said].score == graded["minimum"].score > graded["oldest"].score
