@@ -65,7 +65,10 @@ FRAGMENTS = ["detailed internal view", "payment processor", "high-level system h
              "core principle", "release", "testing", "gradually roll", "service interruptions", "delay",
              "service breathing room", "user request", "simplest approach", "enterprise b2b", "secure",
              "client asks", "high db", "superior choice due", "update operation appending",
-             "astronomical mathematical probability"]
+             "astronomical mathematical probability",
+             # found in a later read: everyday adjectives and adverbs, verbs, and a plain-word fallback
+             "due", "least", "subsequent", "random", "resilient", "asynchronously", "specifically", "before",
+             "designed", "users connect", "verifies", "authenticate", "communicate"]
 
 
 def test_no_fragment_is_a_concept_of_the_shipped_bank_or_the_inventory(bank, inventory):

@@ -110,20 +110,23 @@ class ConceptPicker:
         default = Place(q.source.doc, q.source.heading, q.source.line)
         picked = self.pick(q.reference, q.prompt, region, default=default)
         if len(picked) < self.settings["min_concepts"]:
-            # The inventory names too little of this answer: its own names count too.
-            picked = self.pick(q.reference, q.prompt, region, default=default, local=True)
+            # The inventory names too little of this answer: its own names count too, but not its plain
+            # words — a passage of the notes that names one concept has one ("specifically", "before"
+            # and "wait" are no concepts of the Retry-After header).
+            picked = self.pick(q.reference, q.prompt, region, default=default, local=True, plain=False)
         return picked
 
     def pick(self, reference: str, prompt: str = "", region: Sequence[Passage] = (),
-             default: Place | None = None, local: bool = False) -> tuple[Concept, ...]:
+             default: Place | None = None, local: bool = False, plain: bool = True) -> tuple[Concept, ...]:
         """Return the weighted concepts a reference names (at least `min_concepts` where it allows);
-        `local`: its own names count too, not only the inventory's."""
+        `local`: its own names count too, not only the inventory's; `plain`: and, if they are still too
+        few, its plain content words (a one-sentence model answer in everyday words)."""
         s = self.settings
         sents = reference_sentences(reference)
         mentions = self._mentions(sents, prompt, region) if self.inventory is not None else {}
         if local:
             self._local_mentions(reference, sents, prompt, mentions)
-            if len(mentions) < s["min_concepts"]:
+            if plain and len(mentions) < s["min_concepts"]:
                 self._plain_words(sents, prompt, mentions)
         scored = sorted(((self._salience(m, len(sents)), m) for m in mentions.values()),
                         key=lambda x: (-x[0], x[1].concept.label))
