@@ -171,6 +171,15 @@ def test_one_concept_named_by_its_design_or_its_architecture_is_one_concept(inve
     assert inventory.named("brand") is None
 
 
+def test_the_algorithms_of_a_thing_are_the_thing(inventory, bank):
+    # "Explores distributed locking algorithms, …": one concept with "distributed locks", so practice
+    # tracks one thing and the hint quotes where the notes explain distributed locks.
+    locks = inventory.named("distributed locks")
+    assert locks is not None and inventory.named("distributed locking algorithms") is locks
+    probe = next(q for q in bank if q.prompt.startswith("How do you implement distributed locks for resources"))
+    assert locks.id in {c.id for c in probe.concepts}
+
+
 def test_the_inventory_file_round_trips_and_ids_are_stable(built_settings, inventory, tmp_path):
     from interviewer.build import build
 

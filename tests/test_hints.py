@@ -24,6 +24,13 @@ def test_the_second_hint_blanks_every_wording_of_the_concept_keeping_initials():
     assert blanked("A lease expires after a timeout.", FENCING) is None
 
 
+def test_a_sentence_that_says_the_concept_s_words_apart_is_blanked_word_by_word():
+    timeouts = Concept("lock-timeouts", "lock timeouts", (), 1.0, "If majority acquired within timeout → lock obtained.", None)
+    assert blanked(timeouts.evidence, timeouts) == "If majority acquired within t______ → l___ obtained."
+    # one of its words alone is not the concept: no blank, the hint goes on to the sentence
+    assert blanked("The lock is obtained by a majority.", timeouts) is None
+
+
 def test_hints_go_question_blank_sentence_then_the_next_concept():
     revealed: tuple[str, ...] = ()
     steps = []

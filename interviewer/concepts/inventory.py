@@ -202,9 +202,9 @@ def group_key(label: str, synonyms: SynonymTable) -> tuple[str, ...]:
     return key
 
 
-# A trailing word that names a kind of thing: "X pattern" is X.
+# A trailing word that names a kind of thing: "X pattern" is X, "load balancing algorithms" load balancing.
 _SHAPE_END = re.compile(r"(?i)\s+(?:design|architecture)$")
-_GENERIC_END = re.compile(r"(?i)\s+(?:pattern|patterns|strategy|strategies|technique|techniques|approach|mechanism)$")
+_GENERIC_END = re.compile(r"(?i)\s+(?:pattern|patterns|strategy|strategies|technique|techniques|approach|approaches|mechanism|mechanisms|algorithm|algorithms)$")
 
 
 def _recurring(candidates: list[Candidate]) -> list[Candidate]:

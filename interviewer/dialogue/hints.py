@@ -126,13 +126,31 @@ def pointing_question(c: Concept) -> str:
 
 
 def blanked(sentence: str, c: Concept) -> str | None:
-    """Return the sentence with the concept's words blanked out ("f_______ t____"), None when it never names it."""
+    """Return the sentence with the concept's words blanked out ("f_______ t____"), None when it never names
+    it. A sentence that says the concept's words apart ("within a timeout … the lock" for *lock timeouts*)
+    gets each of them blanked."""
     text = " ".join((sentence or "").split())
-    forms = sorted({c.label, *c.aliases}, key=len, reverse=True)
-    pattern = re.compile("|".join(rf"(?<!\w){re.escape(f)}(?:s|es)?(?!\w)" for f in forms if f.strip()), re.I)
-    if not forms or not pattern.search(text):
+    forms = [f for f in sorted({c.label, *c.aliases}, key=len, reverse=True) if f.strip()]
+    if not forms:
         return None
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(f)}(?:s|es)?(?!\w)" for f in forms), re.I)
+    if not pattern.search(text):
+        pattern = _words_apart(text, c.label)
+        if pattern is None:
+            return None
     return clip(pattern.sub(lambda m: " ".join(w[0] + "_" * (len(w) - 1) for w in m.group(0).split()), text), 300)
+
+
+def _words_apart(text: str, label: str) -> re.Pattern[str] | None:
+    """Return a pattern of the sentence's words that say a label of several words apart, if it says every one."""
+    wanted = set(terms_of(label))
+    if len(wanted) < 2:
+        return None
+    said = {w: set(terms_of(w)) for w in set(re.findall(r"[A-Za-z][\w'-]*", text))}
+    hits = [w for w, t in said.items() if t and t <= wanted]
+    if set().union(*(said[w] for w in hits)) != wanted:
+        return None
+    return re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in sorted(hits, key=len, reverse=True)))
 
 
 def gist(q: Question) -> str:
