@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator, Sequence
 
 from markdown_it import MarkdownIt
@@ -58,6 +59,15 @@ def line_kinds(text: str) -> list[str]:
     """Say what each line of a text is, as the parser reads it: "fence" (a code fence's ``` line),
     "code" (inside a fenced block), "indented" (an indented code block), "table", "heading" (an ATX
     "## …" line), "rule" (a thematic break, or the underline of a setext heading), "blank", or "text"."""
+    return list(_line_kinds(text))
+
+
+# A build reads a section's text in several stages (questions, passages, concepts): it is parsed once.
+_MEMO = 4096
+
+
+@lru_cache(maxsize=_MEMO)
+def _line_kinds(text: str) -> tuple[str, ...]:
     lines = text.split("\n")
     kinds = ["blank" if not line.strip() else "text" for line in lines]
     for token in parse(text):
@@ -81,7 +91,7 @@ def line_kinds(text: str) -> list[str]:
                 kinds[start] = "fence"
                 if end - 1 > start and lines[end - 1].strip().startswith(token.markup):
                     kinds[end - 1] = "fence"  # the closing fence (an unclosed block runs to the end)
-    return kinds
+    return tuple(kinds)
 
 
 _ATX = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
@@ -95,7 +105,12 @@ def atx_title(line: str) -> str:
 
 def blocks(text: str, first_line: int = 1) -> list[Block]:
     """Parse markdown into blocks; `first_line` is the file line of the text's first line."""
-    return list(walk(parse(text), first_line))
+    return list(_blocks(text, first_line))
+
+
+@lru_cache(maxsize=_MEMO)
+def _blocks(text: str, first_line: int) -> tuple[Block, ...]:
+    return tuple(walk(parse(text), first_line))
 
 
 def walk(tokens: Sequence[Token], first_line: int = 1) -> Iterator[Block]:
