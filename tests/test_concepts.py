@@ -51,6 +51,7 @@ def test_every_label_rule_is_described_and_has_a_row_it_changes_and_one_it_keeps
     ("Testing", "heading", [], "lead_verb"),
     ("Release", "heading", [], "generic_alone"),
     ("secure", "emphasis", [], "generic_alone"),
+    ('Solving the "Blocking" Problem of 2PC', "heading", ["Blocking Problem of 2PC"], "lead_verb"),
 ])
 def test_a_candidate_is_traced_through_the_rules(text, source, labels, rule):
     verdict = judge(text, source)
@@ -68,7 +69,9 @@ FRAGMENTS = ["detailed internal view", "payment processor", "high-level system h
              "astronomical mathematical probability",
              # found in a later read: everyday adjectives and adverbs, verbs, and a plain-word fallback
              "due", "least", "subsequent", "random", "resilient", "asynchronously", "specifically", "before",
-             "designed", "users connect", "verifies", "authenticate", "communicate"]
+             "designed", "users connect", "verifies", "authenticate", "communicate", 'blocking" problem of 2pc',
+             'finished" messages', 'if the coordinator receives "yes', "alert fires", "engineer inspects",
+             "server computes", "main limitation"]
 
 
 def test_no_fragment_is_a_concept_of_the_shipped_bank_or_the_inventory(bank, inventory):

@@ -145,8 +145,12 @@ _SPACES = re.compile(r"\s+")
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+(?=\S)", re.I)
 
 
+# Double quotes around a word of a label ("the \"Blocking\" problem") are the page's, not the name's.
+_DOUBLE_QUOTES = re.compile(r"[\"“”]")
+
+
 def _tidy(text: str) -> str:
-    text = _SPACES.sub(" ", text).strip(" .,;:!-–—*_" + _QUOTES)
+    text = _SPACES.sub(" ", _DOUBLE_QUOTES.sub("", text)).strip(" .,;:!-–—*_" + _QUOTES)
     return _ARTICLE.sub("", text) if " " in text else text
 
 
@@ -207,12 +211,13 @@ def comma_list(label: Label, _p: Mapping[str, Any], _s: SynonymTable) -> list[La
 
 
 _CLAUSE_WORDS = frozenset("your our their my his her its it we you they i this that these those which who there".split())
+_CLAUSE_OPENERS = frozenset("if when whenever because unless while although whether".split())
 
 
 def clause(label: Label, _p: Mapping[str, Any], _s: SynonymTable) -> list[Label]:
     ws = [w.lower() for w in _words(label.text)]
-    if any(w in _CLAUSE_WORDS for w in ws) or (len(ws) > 1 and is_adverb(ws[-1])):
-        return []  # "understand your use case", "store session state locally"
+    if any(w in _CLAUSE_WORDS for w in ws) or (len(ws) > 1 and (is_adverb(ws[-1]) or ws[0] in _CLAUSE_OPENERS)):
+        return []  # "understand your use case", "store session state locally", "if the coordinator receives yes"
     return [label]
 
 
@@ -339,7 +344,7 @@ def split_and(label: Label, _p: Mapping[str, Any], _s: SynonymTable) -> list[Lab
 _SUBJECT_VERBS = frozenset("""asks fails waits sends crashes dies responds replies returns receives
 becomes calls decides tries writes reads retries goes comes holds keeps gets sees knows thinks wants
 needs stops starts restarts recovers rejoins rejects accepts applies commits aborts votes wins loses
-times""".split())
+times fires inspects computes calculates verifies expires""".split())
 
 
 def generic_head(label: Label, params: Mapping[str, Any], _s: SynonymTable) -> list[Label]:
