@@ -269,7 +269,7 @@ class Grader:
 
     def _subjects_credited(self, found: list[tuple[Concept, ConceptMatch]], prepared: _Prepared, ans: AnswerModel,
                            subject: str | None) -> list[tuple[Concept, ConceptMatch]]:
-        """Credit the concepts the question itself names (a follow-up's `subject`; a probe's "debugging" in
+        """Credit the concepts the question itself names (a follow-up's `subject`; a probe's topic "debugging" in
         "walk me through your debugging approach") to an answer that is about them without naming them
         again: one of subject_min_terms content words or more that covers a concept the question does not
         name (an off-topic answer covers none; a question that names all its concepts tells nothing)."""
@@ -277,7 +277,9 @@ class Grader:
         if len(ans.content) < s["subject_min_terms"]:
             return found
         context = prepared.model.question_terms
-        asked = [bool(forms) and all(t in context for t in forms[0]) for forms in prepared.model.aliases]
+        # Only a probe's topics: "Explain fencing." asks for fencing to be explained, not assumed.
+        asked = [prepared.assembled and bool(forms) and all(t in context for t in forms[0])
+                 for forms in prepared.model.aliases]
         on_subject = any(m.credit >= s["covered_at"] for (_, m), a in zip(found, asked) if not a)
         return [(c, self._about_subject(ans) if (c.id == subject or (on_subject and a)) and m.credit < s["covered_at"]
                  else m) for (c, m), a in zip(found, asked)]
