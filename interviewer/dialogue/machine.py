@@ -29,7 +29,7 @@ from interviewer.grading import follow_up_for
 from interviewer.grading.render import difference, format_scorecard
 from interviewer.rubric import Rubric, format_rubric, rubric_for
 from interviewer.records import Concept, Place, Question, Scorecard
-from interviewer.text import analyze
+from interviewer.text import analyze, memo
 
 # Messages longer than this are refused with a clear notice (the chat contract's 8 KB limit).
 MAX_MESSAGE_BYTES = 8 * 1024
@@ -255,6 +255,7 @@ class Interviewer:
         step = self._ask_next(state, [review_greeting(plan)])
         return step.state, step.replies
 
+    @memo()  # one turn: each text is split into words and normalised once
     def handle(self, state: State, text: Any) -> tuple[State, list[Reply]]:
         """Take one message in a state; return the next state and the replies, in order."""
         state = state.evolve(turn=state.turn + 1)
