@@ -10,6 +10,7 @@ import random
 import re
 import time
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from interviewer.dialogue import hints as teach
@@ -844,7 +845,13 @@ class Interviewer:
         if not state.current:
             return frozenset()
         q = self._question(state, state.current)
-        return frozenset(t for c in q.concepts for t in analyze(c.label)) | frozenset(analyze(q.prompt))
+        return _question_terms(tuple(c.label for c in q.concepts), q.prompt)
+
+
+@lru_cache(maxsize=4096)
+def _question_terms(labels: tuple[str, ...], prompt: str) -> frozenset[str]:
+    """Return the key terms of a question (its concepts' and its prompt's): worked out once per question."""
+    return frozenset(t for label in labels for t in analyze(label)) | frozenset(analyze(prompt))
 
 
 # What to do next, by phase: said by /help, and when a command does not apply where it is said.
