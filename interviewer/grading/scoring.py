@@ -141,6 +141,12 @@ class Grader:
         return _Prepared(concepts, model, term_weigher(self.lexicon, frozenset(), s), explains, fade, kind == "probe",
                          specific)
 
+    def prepare(self, question: Question) -> None:
+        """Work out ahead what grading an answer to a bank question needs (as its first answer would)."""
+        self._prepare(question.reference, question.prompt, question.kind, tuple(question.concepts))
+        for r in question.references:
+            self._prepare(r, question.prompt, "open", ())
+
     # ----------------------------------------------------------------- grading
 
     @memo()
@@ -451,9 +457,10 @@ class Grader:
         """Tell whether enough of the answer is words the grader knows (English stop words, corpus or reference words)."""
         s = self.settings
         ws = ans.words
-        letters = [ch for w in ws for ch in w.text if ch.isalpha()]
-        if len(letters) >= 4 and sum(1 for ch in letters if ch.isascii()) / len(letters) < 0.5:
-            return False  # another script altogether
+        if not all(w.text.isascii() for w in ws):  # (all ASCII: every letter is one)
+            letters = [ch for w in ws for ch in w.text if ch.isalpha()]
+            if len(letters) >= 4 and sum(1 for ch in letters if ch.isascii()) / len(letters) < 0.5:
+                return False  # another script altogether
         if len(ws) < s["language_min_words"] or self.lexicon is None:
             return True  # without a corpus vocabulary, only the script can be judged
         known = prepared.model.known
