@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from interviewer.config import Settings, bundled, load_settings
 from interviewer.dialogue import Interviewer
-from interviewer.errors import GradingError, InterviewerError
+from interviewer.errors import InterviewerError
 from interviewer.practice import Practice, moment, offset_clock, parse_now
 from interviewer.report import TEMPLATE_FILTERS
 from interviewer.rubric.units import registry
@@ -188,8 +188,8 @@ def _warm_up(services: Services, questions: bool) -> None:
     for q in services.bank:
         try:
             services.grader.prepare(q)
-        except GradingError:
-            pass  # a question with nothing to grade against says so when it is answered
+        except Exception:  # noqa: BLE001 — never a reason not to serve: answering it meets the same error
+            logging.getLogger(__name__).debug("could not prepare question %s for grading", q.id, exc_info=True)
 
 
 class _OneLineForClientGarbage(logging.Filter):
