@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, Iterator, NamedTuple
 from functools import lru_cache
 from importlib import resources
 
@@ -88,12 +90,47 @@ class Word(NamedTuple):
     end: int
 
 
+# --------------------------------------------------------------------------- one turn's memo
+
+# While a `memo()` block runs (one chat turn, one grading), the same text is split into words and
+# normalised once: the intent classifier, the grader (once per reference of the question) and the
+# delivery figures all read the same answer. The memo lives only as long as the block, so nothing
+# is remembered from one message to the next.
+_MEMO: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar("interviewer_text_memo", default=None)
+
+
+@contextmanager
+def memo() -> Iterator[None]:
+    """Within the block, `words` and `normalise_spoken` work out each text once (a block inside
+    another shares the outer one's memo)."""
+    if _MEMO.get() is not None:
+        yield
+        return
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
 def words(text: str) -> list[Word]:
     """Split text into lowercased words with their character offsets."""
+    seen = _MEMO.get()
+    if seen is None:
+        return _words(text)
+    found = seen.get(("words", text))
+    if found is None:
+        found = seen[("words", text)] = tuple(_words(text))
+    return list(found)
+
+
+def _words(text: str) -> list[Word]:
     lowered = text.lower().replace("’", "'")
     if len(lowered) != len(text):  # a few characters change length when lowercased ("İ")
         return [Word(m.group(0).lower().replace("’", "'"), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
-    return [Word(lowered[m.start() : m.end()], m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+    # tuple.__new__ is what Word(...) calls, without the call through Word.__new__ (a third of the time).
+    new = tuple.__new__
+    return [new(Word, (lowered[a:z], a, z)) for a, z in map(re.Match.span, _WORD_RE.finditer(text))]
 
 
 _STEMMER = SnowballStemmer("english")
@@ -216,6 +253,16 @@ def _repeat_marks(seq: list[str]) -> list[bool]:
 
 def normalise_spoken(text: str) -> Spoken:
     """Take fillers, false starts and repeated words out of an utterance; spell out contractions."""
+    seen = _MEMO.get()
+    if seen is None:
+        return _normalise_spoken(text)
+    found = seen.get(("spoken", text))
+    if found is None:
+        found = seen[("spoken", text)] = _normalise_spoken(text)
+    return found
+
+
+def _normalise_spoken(text: str) -> Spoken:
     ws = words(text)
     group = _filler_marks(text, ws)
     kept = [i for i in range(len(ws)) if not group[i]]

@@ -10,6 +10,7 @@ import random
 import re
 import time
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from interviewer.dialogue import hints as teach
@@ -29,7 +30,7 @@ from interviewer.grading import follow_up_for
 from interviewer.grading.render import difference, format_scorecard
 from interviewer.rubric import Rubric, format_rubric, rubric_for
 from interviewer.records import Concept, Place, Question, Scorecard
-from interviewer.text import analyze
+from interviewer.text import analyze, memo
 
 # Messages longer than this are refused with a clear notice (the chat contract's 8 KB limit).
 MAX_MESSAGE_BYTES = 8 * 1024
@@ -255,6 +256,7 @@ class Interviewer:
         step = self._ask_next(state, [review_greeting(plan)])
         return step.state, step.replies
 
+    @memo()  # one turn: each text is split into words and normalised once
     def handle(self, state: State, text: Any) -> tuple[State, list[Reply]]:
         """Take one message in a state; return the next state and the replies, in order."""
         state = state.evolve(turn=state.turn + 1)
@@ -843,7 +845,13 @@ class Interviewer:
         if not state.current:
             return frozenset()
         q = self._question(state, state.current)
-        return frozenset(t for c in q.concepts for t in analyze(c.label)) | frozenset(analyze(q.prompt))
+        return _question_terms(tuple(c.label for c in q.concepts), q.prompt)
+
+
+@lru_cache(maxsize=4096)
+def _question_terms(labels: tuple[str, ...], prompt: str) -> frozenset[str]:
+    """Return the key terms of a question (its concepts' and its prompt's): worked out once per question."""
+    return frozenset(t for label in labels for t in analyze(label)) | frozenset(analyze(prompt))
 
 
 # What to do next, by phase: said by /help, and when a command does not apply where it is said.

@@ -9,7 +9,7 @@ from collections import Counter
 
 from interviewer.dialogue.state import State
 from interviewer.errors import InputError
-from interviewer.records import Question
+from interviewer.records import DIFFICULTIES, Question
 from interviewer.text import analyze
 
 
@@ -33,6 +33,12 @@ class Planner:
         self._rare = frozenset(t for t, c in df.items() if c <= rare_share * n)
         # The bank questions on the same subject as a question, found once per question asked.
         self._similar: dict[str, frozenset[str]] = {}
+        # The bank is fixed for the planner's life (as the subjects above): the bank's topics, the
+        # questions filed under each and those a free-text topic finds, in order, are found once,
+        # not on every turn (each turn then only leaves out the questions asked).
+        self._topics: frozenset[str] | None = None
+        self._filed: dict[str, tuple[Question, ...]] = {}
+        self._found: dict[tuple[str | None, str | None], tuple[Question, ...]] = {}
 
     @staticmethod
     def rng_for(state: State) -> random.Random:
@@ -73,7 +79,7 @@ class Planner:
                 # A topic of the bank's own: every question filed under it is on topic, so any may come.
                 return self._mix(filed, state, rng, ranked=False), notice
             try:
-                candidates = self.bank.select(topic=t, difficulty=level, exclude=exclude)
+                candidates = self._select(t, level, exclude)
             except InputError:
                 candidates = []
             if candidates:
@@ -82,9 +88,28 @@ class Planner:
 
     def _filed_under(self, topic: str | None, level: str | None, exclude: set[str]) -> list[Question]:
         """Return the questions the bank files under `topic`, when it is one of the bank's topics."""
-        if topic is None or topic not in self.bank.topics():
+        if topic is None:
             return []
-        return [q for q in self.bank.select(difficulty=level, exclude=exclude) if q.topic == topic]
+        if self._topics is None:
+            filed: dict[str, list[Question]] = {}
+            for q in self.bank:
+                filed.setdefault(q.topic, []).append(q)
+            self._filed = {t: tuple(qs) for t, qs in filed.items()}
+            self._topics = frozenset(self.bank.topics())
+        if topic not in self._topics:
+            return []
+        if level is not None and level not in DIFFICULTIES:
+            self.bank.select(difficulty=level)  # refused as the bank refuses it
+        return [q for q in self._filed[topic] if (level is None or q.difficulty == level) and q.id not in exclude]
+
+    def _select(self, topic: str | None, level: str | None, exclude: set[str]) -> list[Question]:
+        """Return `bank.select(topic=topic, difficulty=level, exclude=exclude)`, the search done once per topic."""
+        found = self._found.get((topic, level))
+        if found is None:
+            found = tuple(self.bank.select(topic=topic, difficulty=level))
+            if len(self._found) < 1024:  # topics are free text: keep a bounded number
+                self._found[(topic, level)] = found
+        return [q for q in found if q.id not in exclude]
 
     def _mix(self, candidates: list[Question], state: State, rng: random.Random, ranked: bool) -> Question:
         """Prefer the kind asked least so far; on free-text topics one of the three most relevant such questions."""

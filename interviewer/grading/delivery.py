@@ -33,7 +33,10 @@ def delivery_of(
         if any(word_terms(part) for part in token.split("-")):
             key = "-".join(stem(part) for part in token.split("-"))
             counts[key] += 1
-            shown.setdefault(key, Counter())[token] += 1
+            forms = shown.get(key)
+            if forms is None:
+                forms = shown[key] = Counter()
+            forms[token] += 1
     top = tuple(
         (shown[k].most_common(1)[0][0], n) for k, n in counts.most_common(top_words) if n >= repeat_min_count
     )

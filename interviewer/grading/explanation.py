@@ -38,14 +38,23 @@ def _cues() -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple(sorted(out, key=lambda x: -len(x[0])))
 
 
+@lru_cache(maxsize=1)
+def _cues_by_first() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    """Return the cue phrases by their first word, each word's longest first (as in `_cues`)."""
+    out: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for phrase, kind in _cues():
+        out.setdefault(phrase[0], []).append((phrase, kind))
+    return {first: tuple(cues) for first, cues in out.items()}
+
+
 def cue_marks(answer: AnswerModel) -> tuple[str, ...]:
     """Mark every word of an answer that is (part of) a cue: "reason", "example", "number", or ""."""
     ws = [w.text for w in answer.words]
     marks = [""] * len(ws)
-    cues = _cues()
-    firsts = {c[0][0] for c in cues}
+    by_first = _cues_by_first()
     for i, w in enumerate(ws):
-        if w in firsts:
+        cues = by_first.get(w)
+        if cues:
             for phrase, kind in cues:
                 if tuple(ws[i : i + len(phrase)]) == phrase:
                     for k in range(i, i + len(phrase)):

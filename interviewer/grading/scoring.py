@@ -42,7 +42,7 @@ from interviewer.grading.rules import generic_terms, tunables
 from interviewer.grading.weights import sentence_counts, term_weigher
 from interviewer.lexicon import Lexicon
 from interviewer.records import Concept, Delivery, Dimensions, Flag, Match, Miss, Question, Scorecard, Source
-from interviewer.text import normalise_spoken, word_terms, words
+from interviewer.text import memo, normalise_spoken, word_terms, words
 from interviewer.vocabulary import SynonymTable, default_synonyms, terms_of
 
 # The flag of an answer with no words in it.
@@ -105,15 +105,20 @@ class Grader:
         self._picker = ConceptPicker(inventory, lexicon=lexicon, synonyms=self.synonyms)
         # Caches are per grader; lru_cache is safe to call from several threads at once.
         self._prepare = lru_cache(maxsize=4096)(self._prepare_uncached)
+        # A follow-up's reference (a concept's name and sentence) comes back for every answer that misses it.
+        self._concepts = lru_cache(maxsize=4096)(self._concepts_uncached)
 
     # ----------------------------------------------------------------- references
 
     def concepts(self, reference: str, question_text: str | None = None, kind: str = "open") -> tuple[Concept, ...]:
         """Return the concepts of a reference as this grader sees them (a probe line: its topics)."""
+        return self._concepts(reference, question_text or "", kind)
+
+    def _concepts_uncached(self, reference: str, question_text: str, kind: str) -> tuple[Concept, ...]:
         if kind == "probe" and probe_items(reference):
-            q = Question("", "probe", "", "", question_text or "", reference, source=Source("", (), 0))
+            q = Question("", "probe", "", "", question_text, reference, source=Source("", (), 0))
             return self._picker.probe_concepts(q)
-        return self._picker.pick(reference, question_text or "", local=True)
+        return self._picker.pick(reference, question_text, local=True)
 
     def _prepare_uncached(self, reference: str, question_text: str, kind: str, concepts: tuple[Concept, ...]) -> _Prepared:
         if not concepts:
@@ -136,8 +141,15 @@ class Grader:
         return _Prepared(concepts, model, term_weigher(self.lexicon, frozenset(), s), explains, fade, kind == "probe",
                          specific)
 
+    def prepare(self, question: Question) -> None:
+        """Work out ahead what grading an answer to a bank question needs (as its first answer would)."""
+        self._prepare(question.reference, question.prompt, question.kind, tuple(question.concepts))
+        for r in question.references:
+            self._prepare(r, question.prompt, "open", ())
+
     # ----------------------------------------------------------------- grading
 
+    @memo()
     def grade(
         self,
         answer: str,
@@ -172,6 +184,7 @@ class Grader:
             cards = [self._grade_one(answer, r, question_text, "open", (), hints_used, None) for r in alternatives]
         return max(cards, key=lambda c: c.score)
 
+    @memo()
     def grade_follow_up(self, answer: str, concept: Concept, prompt: str) -> Scorecard:
         """Grade the answer to a follow-up probe on one concept. The probe names the concept, so the answer
         may explain it without naming it again ("What role do persistence levels play?" — "it's how
@@ -183,6 +196,7 @@ class Grader:
         concepts = (main, *(Concept(c.id, c.label, c.aliases, 0.5 * c.weight, c.evidence, c.source) for c in others[:3]))
         return self._grade_one(answer, reference, "", "open", concepts, 0, None, subject=concept.id)
 
+    @memo()
     def concede(self, answer: str, *, question: Question | None = None, concept: Concept | None = None) -> Scorecard:
         """Grade an answer that says "I don't know": 0, every concept of the question (or the one concept a
         follow-up asked about) missed with the sentence that explains it, the delivery as said."""
@@ -198,6 +212,7 @@ class Grader:
         flag = Flag("conceded", "you said you don't know: graded 0, and the key idea is shown to read", 0.0)
         return self._empty(question.id if question is not None else None, prepared, delivery, 0, flag)
 
+    @memo()
     def delivery(self, answer: str) -> Delivery:
         """Return how an answer would sound spoken, graded or not (a design answer graded by its rubric)."""
         return self._delivery_figures(normalise_spoken(answer), answer)
@@ -456,9 +471,10 @@ class Grader:
         """Tell whether enough of the answer is words the grader knows (English stop words, corpus or reference words)."""
         s = self.settings
         ws = ans.words
-        letters = [ch for w in ws for ch in w.text if ch.isalpha()]
-        if len(letters) >= 4 and sum(1 for ch in letters if ch.isascii()) / len(letters) < 0.5:
-            return False  # another script altogether
+        if not all(w.text.isascii() for w in ws):  # (all ASCII: every letter is one)
+            letters = [ch for w in ws for ch in w.text if ch.isalpha()]
+            if len(letters) >= 4 and sum(1 for ch in letters if ch.isascii()) / len(letters) < 0.5:
+                return False  # another script altogether
         if len(ws) < s["language_min_words"] or self.lexicon is None:
             return True  # without a corpus vocabulary, only the script can be judged
         known = prepared.model.known

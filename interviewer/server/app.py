@@ -18,6 +18,7 @@ from interviewer.dialogue import Interviewer
 from interviewer.errors import InterviewerError
 from interviewer.practice import Practice, moment, offset_clock, parse_now
 from interviewer.report import TEMPLATE_FILTERS
+from interviewer.rubric.units import registry
 from interviewer.server.audio import Dictation
 from interviewer.server.chat import Hub, Limits
 from interviewer.server.http import AllowedHosts, allowed_hosts
@@ -70,6 +71,9 @@ DEFAULTS: dict[str, Any] = {
     # (for the per-address limits) is read from that header only then. 0: the socket's own peer.
     "PROXIES": 0,
     "TESTING": False,
+    # True: before serving, prepare every bank question for grading (a few ms each), so no client's
+    # first answer to a question waits for it. None: unless TESTING (each test's app skips it).
+    "WARM_UP": None,
 }
 
 # Settings an environment variable INTERVIEWER_<NAME> may give (gunicorn passes no flags to the
@@ -129,6 +133,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     start = app.config["NOW"]
     clock = offset_clock(parse_now(start) if isinstance(start, str) else start)
     engine = Interviewer(services.bank, services.search, services.grader, clock=clock)
+    _warm_up(services, questions=app.config["WARM_UP"] if app.config["WARM_UP"] is not None
+             else not app.config["TESTING"])
     c = app.config
     limits = Limits(max_turns=c["MAX_TURNS"], transcript_page=c["TRANSCRIPT_PAGE"], idle_days=c["SESSION_IDLE_DAYS"],
                     start_rate=c["START_RATE"], start_burst=c["START_BURST"], all_start_rate=c["ALL_START_RATE"],
@@ -170,6 +176,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hosts if hosts is not None else os.environ.get("INTERVIEWER_ALLOWED_HOSTS")))
     _quiet_library_loggers()
     return app
+
+
+def _warm_up(services: Services, questions: bool) -> None:
+    """Do before serving the one-off work a first use would do while every client waits on it: load the
+    unit registry the design rubric computes estimates with (over a second), and, with `questions`,
+    prepare every bank question for grading."""
+    registry()
+    if not questions:
+        return
+    for q in services.bank:
+        try:
+            services.grader.prepare(q)
+        except Exception:  # noqa: BLE001 — never a reason not to serve: answering it meets the same error
+            logging.getLogger(__name__).debug("could not prepare question %s for grading", q.id, exc_info=True)
 
 
 class _OneLineForClientGarbage(logging.Filter):
