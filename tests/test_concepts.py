@@ -71,7 +71,7 @@ FRAGMENTS = ["detailed internal view", "payment processor", "high-level system h
              "due", "least", "subsequent", "random", "resilient", "asynchronously", "specifically", "before",
              "designed", "users connect", "verifies", "authenticate", "communicate", 'blocking" problem of 2pc',
              'finished" messages', 'if the coordinator receives "yes', "alert fires", "engineer inspects",
-             "server computes", "main limitation"]
+             "server computes", "main limitation", "key reliability", "identical cell"]
 
 
 def test_no_fragment_is_a_concept_of_the_shipped_bank_or_the_inventory(bank, inventory):

@@ -380,11 +380,15 @@ def _known_phrase(text: str, synonyms: SynonymTable) -> bool:
     return len(key) == 1 and "_" in key[0]
 
 
-def meta_head(label: Label, _p: Mapping[str, Any], _s: SynonymTable) -> list[Label]:
+def meta_head(label: Label, _p: Mapping[str, Any], synonyms: SynonymTable) -> list[Label]:
     ws = _words(label.text)
+    trimmed = False
     while ws and is_meta_head(ws[-1]):
-        ws = ws[:-1]
-    return _same(label, " ".join(ws)) if ws else []
+        ws, trimmed = ws[:-1], True
+    rest = " ".join(ws)
+    if trimmed and len(ws) > 1 and evaluative(ws[0]) and not _known_phrase(rest, synonyms):
+        return []  # "The Key Reliability Benefit" rates a benefit; it names no "key reliability"
+    return _same(label, rest) if ws else []
 
 
 def structural_rule(label: Label, _p: Mapping[str, Any], _s: SynonymTable) -> list[Label]:
