@@ -2,13 +2,17 @@
 
 The test set is made at bench time, deterministically, from the answers in bench/speech/answers.toml
 (written for this benchmark): each answer is spoken by Debian's flite in several voices and
-speeds, and copies get sox pink noise mixed in at 20 and 10 dB SNR. Recordings by a person are
+speeds, and copies get sox pink noise mixed in at 30 and 20 dB SNR. Recordings by a person are
 not possible on this machine (no microphone, no network); synthetic speech is easier than a
 person's, so these figures are an upper bound.
 
     .venv/bin/python bench/bench_speech.py            # 96 recordings, ~5 min on 2 cores
     .venv/bin/python bench/bench_speech.py --quick    # 24 clean recordings
-    .venv/bin/python bench/bench_speech.py --baseline # also the wheel's own language model
+    .venv/bin/python bench/bench_speech.py --baseline # the wheel's own language model instead
+
+Settings are chosen on the development answers, never on the test answers:
+
+    .venv/bin/python bench/bench_speech.py --answers bench/speech/dev.toml --decoder lw=8 --model general_weight=0.1
 """
 
 from __future__ import annotations
@@ -162,8 +166,11 @@ def _decode(path: str) -> dict:
     import psutil
 
     pcm = read_wav(path)
+    cpu = time.process_time()
     result = _recognizer.transcribe(pcm)
+    cpu = time.process_time() - cpu
     out = result if isinstance(result, dict) else {"text": result.text, "decode_seconds": result.decode_seconds}
+    out["cpu_seconds"] = cpu
     out["seconds"] = seconds_of(pcm)
     out["rss_mb"] = psutil.Process().memory_info().rss / 2**20
     return out
@@ -244,17 +251,34 @@ def summarise(rows: list[dict]) -> dict:
         "grade_diff": statistics.mean(abs(r["grade_diff"]) for r in rows),
         "rtf": statistics.mean(r["rtf"] for r in rows),
         "rtf_p95": sorted(r["rtf"] for r in rows)[max(0, int(0.95 * len(rows)) - 1)],
+        "cpu_rtf": statistics.mean(r["cpu_rtf"] for r in rows),
     }
 
 
 def table(title: str, groups: dict[str, list[dict]]) -> str:
-    lines = [f"| {title} | recordings | WER | terms | mean abs Δscore | mean abs Δgrade | RTF mean | RTF p95 |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [f"| {title} | recordings | WER | terms | mean abs Δscore | mean abs Δgrade | RTF mean | RTF p95 | CPU RTF |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, rows in groups.items():
         s = summarise(rows)
         lines.append(f"| {name} | {s['recordings']} | {s['wer']:.1%} | {s['terms']:.1%} | {s['score_diff']:.3f} | "
-                     f"{s['grade_diff']:.2f} | {s['rtf']:.3f} | {s['rtf_p95']:.3f} |")
+                     f"{s['grade_diff']:.2f} | {s['rtf']:.3f} | {s['rtf_p95']:.3f} | {s['cpu_rtf']:.3f} |")
     return "\n".join(lines)
+
+
+def _settings(pairs: list[str]) -> dict:
+    """KEY=VALUE pairs → a dict, values read as numbers or booleans where they are."""
+    out: dict = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        for kind in (int, float):
+            try:
+                out[key] = kind(value)
+                break
+            except ValueError:
+                continue
+        else:
+            out[key] = {"true": True, "false": False}.get(value.lower(), value)
+    return out
 
 
 def main() -> None:
@@ -265,27 +289,33 @@ def main() -> None:
     ap.add_argument("--work", default=None, help="where the recordings go (default: a temporary directory)")
     ap.add_argument("--json", default=None, help="write every recording's result to this file")
     ap.add_argument("--answers", default=str(ANSWERS), help="the answers to speak (bench/speech/dev.toml for tuning)")
-    ap.add_argument("--lw", type=float, default=None, help="decoder language weight (default: pocketsphinx's)")
-    ap.add_argument("--general-weight", type=float, default=None,
-                    help="share of general English in the language model (default: data/speech.toml)")
+    ap.add_argument("--decoder", action="append", default=[], metavar="KEY=VALUE",
+                    help="a pocketsphinx setting over the recognizer's (e.g. lw=8, wip=0.5); repeatable")
+    ap.add_argument("--model", action="append", default=[], metavar="KEY=VALUE",
+                    help="a [model] setting of data/speech.toml for this run (e.g. general_weight=0.1); "
+                         "the speech model is rebuilt with it; repeatable")
+    ap.add_argument("--data", default=None, help="the data dir to build or reuse (default: a temporary directory)")
     args = ap.parse_args()
 
-    data = Path(tempfile.mkdtemp(prefix="bench-speech-data-"))
+    data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="bench-speech-data-"))
     settings = load_settings(data_dir=data, env={})
     t = time.perf_counter()
     ensure_built(settings)
-    if args.general_weight is not None:
+    if args.model:
         from interviewer.ingest import load_corpus
         from interviewer.speech.model import build_speech_model
         from interviewer.speech.pronounce import load_tables
 
         tables = load_tables()
-        tables["model"]["general_weight"] = args.general_weight
+        tables["model"].update(_settings(args.model))
+        speech_dir = Path(tempfile.mkdtemp(prefix="bench-speech-model-"))
         build_speech_model((s.text for d in load_corpus(settings.corpus_dir).documents for s in d.sections),
-                           settings.speech_dir, tables=tables)
-    options = {"lw": args.lw} if args.lw is not None else {}
+                           speech_dir, tables=tables)
+    else:
+        speech_dir = settings.speech_dir
+    options = _settings(args.decoder)
     print(f"built the data dir (index + speech model) in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    model = SpeechModel(settings.speech_dir)
+    model = SpeechModel(speech_dir)
     normalise = Normaliser(model.forms())
     grader = Grader(Lexicon.load(settings.lexicon_path))
     bank = Bank.load(settings.bank_path)
@@ -320,11 +350,14 @@ def main() -> None:
                      "terms": len(terms), "terms_hit": sum(contains(hyp, t) for t in terms),
                      "missed_terms": [" ".join(t) for t in terms if not contains(hyp, t)],
                      "score_diff": heard.score - clean.score, "grade_diff": heard.grade - clean.grade,
-                     "rtf": out["decode_seconds"] / out["seconds"], "rss_mb": out["rss_mb"],
+                     "rtf": out["decode_seconds"] / out["seconds"], "cpu_rtf": out["cpu_seconds"] / out["seconds"],
+                     "rss_mb": out["rss_mb"],
                      "speaking_seconds": speaking_seconds(read_wav(path)), "seconds": out["seconds"]})
 
     model_name = "the wheel's general model" if args.baseline else "the domain model built from the corpus"
     print(f"\n### Dictation with {model_name}: {len(rows)} recordings, {audio_seconds / 60:.1f} min of audio\n")
+    if args.decoder or args.model:
+        print(f"settings: decoder {' '.join(args.decoder) or '(as shipped)'}; model {' '.join(args.model) or '(as shipped)'}\n")
     print(table("voice", {v: [r for r in rows if r["voice"] == v] for v in VOICES}))
     print()
     print(table("speed (flite duration_stretch)", {str(s): [r for r in rows if r["snr"] is None and r["speed"] == s]

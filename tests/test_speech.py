@@ -115,6 +115,25 @@ def test_notes_become_the_sentences_a_candidate_would_say():
     assert said.written["2pc"]["2PC"] == 1
 
 
+def test_a_spoken_answer_runs_from_one_sentence_into_the_next():
+    said = verbalise(["The leader crashes. Then a follower wins the election."], say={}, units={})
+    assert list(said.joins(2)) == [("leader", "crashes", "then", "a")]
+    alone = kneser_ney(said.sentences, order=3)
+    joined = kneser_ney(said.sentences, order=3, fragments=said.joins(2))
+    # Said without a pause the recognizer hears no sentence end: "crashes then" must be likely.
+    assert joined.prob("then", ["leader", "crashes"]) > 5 * alone.prob("then", ["leader", "crashes"])
+    assert joined.prob("follower", ["then", "a"]) == pytest.approx(alone.prob("follower", ["then", "a"]), rel=0.3)
+
+
+def test_an_opening_phrase_is_followed_by_the_answer_not_by_its_end():
+    sentences = [["we", "use", "a", "saga"], ["a", "saga", "compensates"]]
+    as_sentence = kneser_ney([*sentences, ["so", "i'd", "use", "a"]], order=3)
+    as_opening = kneser_ney(sentences, order=3, fragments=[("<s>", "so", "i'd", "use", "a")])
+    assert as_opening.prob("saga", ["use", "a"]) > as_sentence.prob("saga", ["use", "a"])
+    assert as_opening.prob("</s>", ["use", "a"]) < as_sentence.prob("</s>", ["use", "a"])
+    assert as_opening.prob("so", ["<s>"]) > 0.1
+
+
 # --------------------------------------------------------------------------- pronunciations
 
 
@@ -143,6 +162,13 @@ def test_words_the_dictionary_lacks_get_a_pronunciation_by_a_named_rule(pronounc
 def test_plurals_of_acronyms_and_possessives_end_in_a_voiced_s(pronouncer):
     assert pronouncer.pronounce("CRDTs").phones[-3:] == ("T", "IY", "Z")
     assert pronouncer.pronounce("server's").phones[-1] == "Z"
+
+
+def test_the_article_a_is_said_as_in_a_sentence_and_as_a_letter(pronouncer):
+    # "a saga" is said AH S AA G AH; "C D C" and "a b c" spell letters: a recognizer that only
+    # knows EY hears "the saga" for "a saga".
+    assert set(pronouncer.variants("a")) == {"AH", "EY"}
+    assert pronouncer.variants("c") == ["S IY"]
 
 
 def test_a_word_no_dictionary_knows_is_spelled_out_by_sound(pronouncer):
@@ -262,6 +288,31 @@ def test_grade_audio_grades_what_was_said_with_speaking_time_from_the_audio(cli,
     assert card["delivery"]["speaking_seconds"] == card["audio"]["speaking_seconds"]
 
 
+def test_an_article_and_a_number_are_heard_as_said(built_settings, flite_wav):
+    from interviewer.speech.audio import read_wav
+    from interviewer.speech.recognizer import Recognizer
+
+    recognizer = Recognizer(SpeechModel(built_settings.speech_dir))
+    heard = recognizer.transcribe(read_wav(flite_wav("I would use a token bucket that refills one hundred "
+                                                     "tokens every second.")))
+    assert "use a token bucket" in heard.text
+    assert "100 tokens" in heard.normalised
+
+
+def test_a_quiet_microphone_is_heard_and_the_speaker_before_does_not_matter(built_settings, flite_wav):
+    from interviewer.speech.audio import read_wav, to_pcm
+    from interviewer.speech.recognizer import Recognizer
+
+    recognizer = Recognizer(SpeechModel(built_settings.speech_dir))
+    said = read_wav(flite_wav("Each service commits a local transaction and publishes an event to Kafka."))
+    quiet = to_pcm(np.frombuffer(said, dtype="<i2") / 32768.0 * 0.05)  # 26 dB down
+    recognizer.transcribe(read_wav(flite_wav("Raft elects a leader with a majority of votes.", voice="awb")))
+    first = recognizer.transcribe(quiet).text
+    assert "local transaction" in first and "kafka" in first  # from the model's mean: "a little transaction"
+    recognizer.transcribe(said)
+    assert recognizer.transcribe(quiet).text == first
+
+
 def test_bad_audio_on_the_command_line_is_an_error(cli, tmp_path):
     bad = tmp_path / "notes.wav"
     bad.write_text("not a recording")
@@ -270,6 +321,12 @@ def test_bad_audio_on_the_command_line_is_an_error(cli, tmp_path):
     assert result.stderr.startswith("Error: ") and "is not a PCM WAV file" in result.stderr
     missing = cli("transcribe", str(tmp_path / "none.wav"))
     assert missing.exit_code == 1 and "cannot read" in missing.stderr
+
+
+def test_numbers_are_in_the_model_as_they_are_said(built_settings):
+    arpa = SpeechModel(built_settings.speech_dir).lm.read_text()
+    for said in ("four twenty nine", "twenty seven", "ten thousand", "a couple hundred"):
+        assert f"\t{said}" in arpa or f"\t{said}\t" in arpa, said
 
 
 def test_the_build_writes_the_speech_model_into_the_manifest(built_settings):

@@ -50,28 +50,56 @@ class NGramModel:
             context = context[1:]
 
 
-def count_ngrams(sentences: Iterable[Sequence[str]], order: int) -> Counter[Gram]:
-    """Count every n-gram of orders 1..order, each sentence padded with <s> and </s>."""
+def count_ngrams(sentences: Iterable[Sequence[str]], order: int,
+                 fragments: Iterable[Sequence[str]] = ()) -> Counter[Gram]:
+    """Count every n-gram of orders 1..order, each sentence padded with <s> and </s>. Fragments
+    are pieces of word sequences counted as they are (no padding; one may begin with <s> or end
+    with </s>): the join of two sentences said one after the other, an opening phrase."""
     counts: Counter[Gram] = Counter()
-    for sentence in sentences:
-        if not sentence:
-            continue
-        padded = (BOS, *sentence, EOS)
+    padded_sentences = ((BOS, *s, EOS) for s in sentences if s)
+    for padded in (*padded_sentences, *(tuple(f) for f in fragments if f)):
         for n in range(1, order + 1):
             for i in range(len(padded) - n + 1):
                 counts[padded[i : i + n]] += 1
     return counts
 
 
+@dataclass(frozen=True)
+class Background:
+    """Bigrams of a general model of the language, to mix into a domain model's bigrams: listed
+    P(word | history), the history's backoff weight, and the general P(word) it backs off to."""
+
+    bigrams: Mapping[Gram, float]
+    backoff: Mapping[str, float]
+    unigram: Mapping[str, float]
+    weight: float
+
+    def excess(self, words: set[str]) -> dict[str, dict[str, float]]:
+        """history → word → how much more likely the listed bigram is than backing off (≥ 0)."""
+        out: dict[str, dict[str, float]] = defaultdict(dict)
+        for (h, w), p in self.bigrams.items():
+            if h in words and w in words:
+                extra = p - self.backoff.get(h, 1.0) * self.unigram.get(w, 0.0)
+                if extra > 0:
+                    out[h][w] = extra
+        return out
+
+
 def kneser_ney(sentences: Iterable[Sequence[str]], order: int = 3, vocabulary: Iterable[str] = (),
-               general: Mapping[str, float] | None = None, general_weight: float = 0.0) -> NGramModel:
+               general: Mapping[str, float] | None = None, general_weight: float = 0.0,
+               fragments: Iterable[Sequence[str]] = (), background: Background | None = None) -> NGramModel:
     """Estimate an interpolated Kneser-Ney model; `vocabulary` adds words never seen in a sentence
     (they get only the uniform share of the unigram distribution). `general` (word → probability,
     summing to 1) is mixed into the unigrams with `general_weight`: a background model of the
-    language at large, for words the sentences never use."""
+    language at large, for words the sentences never use. `fragments`: see count_ngrams.
+
+    `background` mixes general bigrams in with its weight λ: for a history h, P(w | h) = (1 − λ)
+    (the domain's discounted share) + λ (the general bigram's share above backing off) + the rest
+    of the mass on the unigrams. With λ = 0 this is the domain model; trigrams interpolate with
+    the mixed bigrams."""
     if order < 1:
         raise ValueError("order must be 1 or more")
-    raw = count_ngrams(sentences, order)
+    raw = count_ngrams(sentences, order, fragments)
     counts = _adjusted_counts(raw, order)
     counts.pop((BOS,), None)  # <s> is a context only, never predicted
     general = dict(general or {})
@@ -100,7 +128,12 @@ def kneser_ney(sentences: Iterable[Sequence[str]], order: int = 3, vocabulary: I
         c = counts.get((w,), 0)
         domain = (max(c - d, 0.0) / total if total else 0.0) + gamma * uniform
         probs[(w,)] = (1.0 - general_weight) * domain + general_weight * general.get(w, 0.0)
-    for n in range(2, order + 1):
+    for context in totals:
+        if context and len(context) < order:
+            backoff[context] = math.log10(discounts[len(context)] * followers[context] / totals[context])
+    if order >= 2:
+        _bigrams(counts, totals, discounts[1], probs, backoff, background, words)
+    for n in range(3, order + 1):
         d = discounts[n - 1]
         for gram, c in counts.items():
             if len(gram) != n:
@@ -112,10 +145,24 @@ def kneser_ney(sentences: Iterable[Sequence[str]], order: int = 3, vocabulary: I
     for gram, p in probs.items():
         logprob[gram] = math.log10(p)
     logprob[(BOS,)] = NEVER
-    for context in totals:
-        if context and len(context) < order:
-            backoff[context] = math.log10(discounts[len(context)] * followers[context] / totals[context])
     return NGramModel(order, logprob, backoff, discounts)
+
+
+def _bigrams(counts: Mapping[Gram, float], totals: Mapping[Gram, float], d: float, probs: dict[Gram, float],
+             backoff: dict[Gram, float], background: Background | None, words: set[str]) -> None:
+    """Fill in the bigrams (domain, mixed with the background's if any) and their histories' backoffs."""
+    weight = background.weight if background else 0.0
+    share: dict[str, dict[str, float]] = defaultdict(dict)  # history → word → the domain's discounted share
+    for gram, c in counts.items():
+        if len(gram) == 2:
+            share[gram[0]][gram[1]] = (c - d) / totals[gram[:1]]
+    extra = background.excess(words) if background and weight > 0 else {}
+    for h in share.keys() | extra.keys():
+        own, more = share.get(h, {}), extra.get(h, {})
+        rest = 1.0 - (1.0 - weight) * sum(own.values()) - weight * sum(more.values())
+        for w in own.keys() | more.keys():
+            probs[(h, w)] = (1.0 - weight) * own.get(w, 0.0) + weight * more.get(w, 0.0) + rest * probs[(w,)]
+        backoff[(h,)] = math.log10(rest)
 
 
 def _adjusted_counts(raw: Counter[Gram], order: int) -> dict[Gram, float]:

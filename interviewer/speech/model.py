@@ -11,12 +11,14 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Iterable
 
 from interviewer.errors import IndexMissing
-from interviewer.speech.arpa import kneser_ney, to_arpa
-from interviewer.speech.numbers import NUMBER_WORDS
+from interviewer.speech.arpa import BOS, Background, kneser_ney, to_arpa
+from interviewer.speech.numbers import NUMBER_WORDS, say_integer
 from interviewer.speech.pronounce import Pronouncer, default_tables, read_dictionary
 from interviewer.speech.verbalise import display_forms, verbalise
 
@@ -42,20 +44,46 @@ def wheel_dictionary(path: Path | None = None) -> dict[str, list[str]]:
     return read_dictionary(path or wheel_model() / "cmudict-en-us.dict")
 
 
-def general_english(count: int, dictionary: dict[str, list[str]]) -> dict[str, float]:
-    """Return the `count` likeliest words of the wheel's general language model with their
-    probabilities (renormalised to sum to 1). Its binary file cannot be turned into ARPA, but its
-    unigram probabilities can be asked word by word."""
-    from pocketsphinx import Config, LogMath, NGramModel
+@lru_cache(maxsize=1)
+def general_table() -> tuple[dict[str, float], dict[str, float], dict[tuple[str, str], float]]:
+    """Read data/speech_general.tsv (made once from the wheel's general language model by
+    bench/speech/make_speech_general.py): word → P(word) in the order of the file (likeliest
+    first), history → backoff weight, (history, word) → P(word | history)."""
+    unigram: dict[str, float] = {}
+    backoff: dict[str, float] = {}
+    bigrams: dict[tuple[str, str], float] = {}
+    text = (resources.files("interviewer") / "data" / "speech_general.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, *values = line.split("\t")
+        words = key.split(" ")
+        if len(words) == 2:
+            bigrams[(words[0], words[1])] = 10 ** float(values[0])
+        else:
+            unigram[key] = 10 ** float(values[0])
+            if len(values) > 1:
+                backoff[key] = 10 ** float(values[1])
+    return unigram, backoff, bigrams
 
+
+def general_english(count: int, dictionary: dict[str, list[str]]) -> dict[str, float]:
+    """Return the `count` likeliest words of general English that the dictionary can say, with
+    their probabilities (renormalised to sum to 1)."""
     if count <= 0:
         return {}
-    logmath = LogMath()
-    lm = NGramModel(Config(loglevel="FATAL"), logmath, str(wheel_model() / "en-us.lm.bin"))
-    scored = sorted(((lm.prob([w]), w) for w in dictionary if w.replace("'", "").isalpha()), reverse=True)[:count]
-    probs = {w: logmath.exp(score) for score, w in scored}
+    unigram = general_table()[0]
+    probs = dict(islice(((w, p) for w, p in unigram.items() if w in dictionary), count))
     total = sum(probs.values())
     return {w: p / total for w, p in probs.items()}
+
+
+def background(weight: float) -> Background | None:
+    """General English bigrams to mix into the domain model's with `weight` (None if 0)."""
+    if weight <= 0:
+        return None
+    unigram, backoff, bigrams = general_table()
+    return Background(bigrams=bigrams, backoff=backoff, unigram=unigram, weight=weight)
 
 
 @dataclass(frozen=True)
@@ -110,8 +138,9 @@ def build_speech_model(texts: Iterable[str], out_dir: Path, tables: dict | None 
     tables = tables if tables is not None else default_tables()
     dictionary = dictionary if dictionary is not None else wheel_dictionary()
     said = verbalise(texts, tables["say"], tables["units"])
-    weight = int(tables["model"]["phrase_weight"])
-    spoken = [tuple(p.split()) for p in tables["spoken"]["phrases"]] * weight
+    settings = tables["model"]
+    order = int(settings["order"])
+    spoken = [tuple(p.split()) for p in tables["spoken"]["phrases"]]
     counts = Counter(w for s in said.sentences for w in s)
 
     pronouncer = Pronouncer(dictionary, tables)
@@ -128,12 +157,18 @@ def build_speech_model(texts: Iterable[str], out_dir: Path, tables: dict | None 
         found = pronouncer.pronounce(written)
         rules[found.rule if found else "dictionary"] += 1
 
-    general = general_english(int(tables["model"]["general_words"]), dictionary)
+    general = general_english(int(settings["general_words"]), dictionary)
     for word in general:
         lexicon.setdefault(word, dictionary[word])
-    sentences = [part for s in (*said.sentences, *spoken) for part in _split_at(s, unsayable)]
-    model = kneser_ney(sentences, order=int(tables["model"]["order"]), vocabulary=lexicon, general=general,
-                       general_weight=float(tables["model"]["general_weight"]))
+    # The spoken phrases open an answer or a sentence: what follows them is anything, not its end.
+    openings = [(BOS, *p) for p in spoken] * int(settings["phrase_weight"])
+    fragments = [*openings, *(said.joins(order - 1) if settings["join_sentences"] else ()),
+                 *(number_phrases() if settings["number_phrases"] else ())]
+    sentences = [part for s in said.sentences for part in _split_at(s, unsayable)]
+    model = kneser_ney(sentences, order=order, vocabulary=lexicon, general=general,
+                       general_weight=float(settings["general_weight"]),
+                       fragments=[part for f in fragments for part in _split_at(f, unsayable)],
+                       background=background(float(settings["general_bigram_weight"])))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / LM_FILE).write_text(to_arpa(model), encoding="utf-8")
     (out_dir / DICT_FILE).write_text(_dictionary_text(lexicon), encoding="utf-8")
@@ -147,6 +182,17 @@ def build_speech_model(texts: Iterable[str], out_dir: Path, tables: dict | None 
         pronounced_by=dict(sorted(rules.items())),
         unsayable=tuple(sorted(unsayable)),
     )
+
+
+def number_phrases(below: int = 1000) -> list[tuple[str, ...]]:
+    """Numbers as they are said, for the language model: every whole number below `below`, the
+    hundreds said in pairs too ("four twenty nine", "nineteen ninety nine"), and round powers of
+    ten ("ten thousand", "a hundred million")."""
+    out = [tuple(say_integer(n)) for n in range(1, below)]
+    out += [(*say_integer(n // 100), *say_integer(n % 100)) for n in range(110, 2000) if n % 100 >= 10]
+    out += [(*say_integer(n), scale) for n in (1, 10, 100) for scale in ("thousand", "million", "billion")]
+    out += [("a", "hundred"), ("a", "thousand"), ("a", "million"), ("a", "couple", "hundred")]
+    return out
 
 
 def _split_at(sentence: tuple[str, ...], drop: set[str]) -> list[tuple[str, ...]]:

@@ -83,6 +83,10 @@ class Pronouncer:
         low = token.lower()
         if low in self.exceptions:
             return self.exceptions[low]
+        if len(low) == 1 and low in self.letters:
+            # A lone letter is its name ("c d c") and, where it is a word, the word as said in
+            # a sentence too: the article "a" is mostly AH in fluent speech, seldom EY.
+            return list(dict.fromkeys([self._spell(low), *self.dictionary.get(low, [])]))
         if low in self.dictionary and not self._spelled(token):
             return self.dictionary[low]
         found = self.pronounce(token)

@@ -21,6 +21,11 @@ DECODER_DEFAULTS: dict[str, Any] = {
 }
 # The decoder's frame rate: segment times come in frames of 10 ms.
 FRAMES_PER_SECOND = 100
+# Cepstral mean normalisation: the decoder subtracts a running mean of the cepstra that it updates
+# only every few seconds, starting from the acoustic model's guess (40,3,-1) and, left alone, from
+# the previous recording's voice. Each recording instead starts from the mean of its own first
+# CMN_SECONDS of audio: the audio so far is decoded again once with that mean (a second of extra work).
+CMN_SECONDS = 1.0
 # Words of the decoder's output that are not words said: silence, noise, utterance marks.
 _NOT_WORDS = frozenset({"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "<unk>"})
 
@@ -71,42 +76,69 @@ class Transcript:
 class Recognizer:
     """A loaded decoder: feed it 16 kHz mono 16-bit PCM, get partial and final text."""
 
-    def __init__(self, model: SpeechModel, clock: Callable[[], float] = time.perf_counter, **options: Any):
+    def __init__(self, model: SpeechModel, clock: Callable[[], float] = time.perf_counter,
+                 cmn_seconds: float = CMN_SECONDS, **options: Any):
         from pocketsphinx import Decoder
 
         model.check()
         self.model = model
         self.normalise = Normaliser(model.forms())
         self.clock = clock
+        self.cmn_seconds = cmn_seconds
         settings = DECODER_DEFAULTS | options
         self._decoder = Decoder(hmm=str(model.acoustic), lm=str(model.lm), dict=str(model.dictionary), **settings)
+        self._cmninit = self._decoder.get_cmn()
         self._pcm: list[bytes] = []
+        self._bytes = 0
+        self._cmn_set = False
         self._busy = 0.0
         self._started = False
 
     # ------------------------------------------------------------------ streaming
 
     def start(self) -> None:
-        """Begin a recording."""
+        """Begin a recording (from the model's cepstral mean, whoever spoke before)."""
+        self._decoder.set_cmn(self._cmninit)
         self._decoder.start_utt()
-        self._pcm, self._busy, self._started = [], 0.0, True
+        self._pcm, self._bytes, self._busy, self._started = [], 0, 0.0, True
+        self._cmn_set = self.cmn_seconds <= 0
 
     def feed(self, pcm: bytes) -> str:
         """Decode another piece of the recording; return the text heard so far."""
         if not self._started:
             self.start()
         t = self.clock()
-        self._decoder.process_raw(pcm, False, False)
-        self._busy += self.clock() - t
         self._pcm.append(pcm)
+        self._bytes += len(pcm)
+        if not self._cmn_set and self._bytes >= self.cmn_seconds * BYTES_PER_SECOND:
+            self._restart_with_own_mean()
+        else:
+            self._decoder.process_raw(pcm, False, False)
+        self._busy += self.clock() - t
         hyp = self._decoder.hyp()
         return hyp.hypstr if hyp is not None else ""
+
+    def _restart_with_own_mean(self) -> None:
+        """Measure the cepstral mean of the audio so far, then decode it again from that mean."""
+        so_far = b"".join(self._pcm)
+        self._decoder.end_utt()
+        self._decoder.start_utt()
+        self._decoder.process_raw(so_far, True, True)  # features only: the mean of these frames
+        self._decoder.end_utt()
+        self._decoder.set_cmn(self._decoder.get_cmn())
+        self._decoder.start_utt()
+        # In pieces: the decoder takes at most a few seconds of audio per call.
+        for i in range(0, len(so_far), BYTES_PER_SECOND):
+            self._decoder.process_raw(so_far[i : i + BYTES_PER_SECOND], False, False)
+        self._cmn_set = True
 
     def finish(self) -> Transcript:
         """End the recording; return its transcript."""
         if not self._started:
             self.start()
         t = self.clock()
+        if not self._cmn_set and self._bytes:
+            self._restart_with_own_mean()  # a recording shorter than CMN_SECONDS
         self._started = False
         self._decoder.end_utt()
         hyp = self._decoder.hyp()
@@ -114,7 +146,7 @@ class Recognizer:
         words = tuple(self._words()) if text else ()
         self._busy += self.clock() - t
         pcm = b"".join(self._pcm)
-        self._pcm = []
+        self._pcm, self._bytes = [], 0
         return Transcript(text=text, normalised=self.normalise(text).text, seconds=seconds_of(pcm),
                           speaking_seconds=speaking_seconds(pcm), decode_seconds=self._busy, words=words)
 
@@ -122,7 +154,7 @@ class Recognizer:
         """Drop the recording in progress, if any."""
         if self._started:
             self._started = False
-            self._pcm = []
+            self._pcm, self._bytes = [], 0
             try:
                 self._decoder.end_utt()
             except RuntimeError:

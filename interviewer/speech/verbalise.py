@@ -36,6 +36,15 @@ class Said:
 
     sentences: tuple[tuple[str, ...], ...]
     written: dict[str, Counter[str]]  # spoken word → the written forms it came from
+    # For each sentence: whether it comes right after the one before it in the same text (a
+    # speaker goes on from one to the next without the recognizer hearing a sentence end).
+    follows: tuple[bool, ...] = ()
+
+    def joins(self, width: int) -> Iterator[tuple[str, ...]]:
+        """Yield where one sentence runs into the next: up to `width` words either side."""
+        for i in range(1, len(self.sentences)):
+            if self.follows[i]:
+                yield self.sentences[i - 1][-width:] + self.sentences[i][:width]
 
 
 def prose_lines(text: str) -> Iterator[str]:
@@ -56,9 +65,11 @@ def verbalise(texts: Iterable[str], say: dict[str, str], units: dict[str, str]) 
         if phrases else None
     phrase_say = {k.lower(): v for k, v in phrases}
     sentences: list[tuple[str, ...]] = []
+    follows: list[bool] = []
     written: dict[str, Counter[str]] = {}
     for text in texts:
         text = _URL.sub(" ", _LATEX.sub(" ", text))
+        first = True
         for line in prose_lines(text):
             if phrase_re is not None:
                 line = phrase_re.sub(lambda m: " " + phrase_say[m.group(0).lower()] + " ", line)
@@ -66,7 +77,9 @@ def verbalise(texts: Iterable[str], say: dict[str, str], units: dict[str, str]) 
                 words = _say_piece(piece, say, units, written)
                 if words:
                     sentences.append(tuple(words))
-    return Said(tuple(sentences), written)
+                    follows.append(not first)
+                    first = False
+    return Said(tuple(sentences), written, tuple(follows))
 
 
 def _is_symbol(key: str) -> bool:
