@@ -13,10 +13,10 @@ import functools
 import hashlib
 import json
 import logging
-import sys
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
