@@ -432,8 +432,22 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 1
             f'fill="{COLOURS[colour]}" font-family="system-ui, sans-serif">{escape(text)}</text>')
 
 
+def _bar_row(y: float, name: str, share: float, fill: str, title: str, *, label_w: int, plot_w: int, row: int,
+             inset: int, size: int = 14) -> list[str]:
+    """Draw one row of a horizontal bar chart: its name, the track, the bar (`share` of the track, with a
+    tooltip) and the share in per cent."""
+    thick = row - 2 * inset - 2
+    return [
+        _text(label_w - 8, y + row / 2 + 4, name, anchor="end", size=size),
+        f'<rect x="{label_w}" y="{y + inset}" width="{plot_w}" height="{thick}" fill="{COLOURS["grid"]}" rx="2"/>',
+        f'<rect x="{label_w}" y="{y + inset}" width="{max(1.0, plot_w * share):.1f}" height="{thick}" '
+        f'fill="{fill}" rx="2"><title>{escape(title)}</title></rect>',
+        _text(label_w + plot_w + 6, y + row / 2 + 4, f"{share:.0%}", size=size),
+    ]
+
+
 # The chart builders other pages draw with (the progress page's mastery charts).
-svg_chart, svg_text = _svg, _text
+svg_chart, svg_text, svg_bar_row = _svg, _text, _bar_row
 
 
 def _grade_axis(left: int, right: int, top: int, plot_h: int, width: int) -> list[str]:
@@ -486,12 +500,9 @@ def topics_svg(topics: Sequence[dict[str, Any]], *, width: int = 480, row: int =
         y = top + i * row
         name = t["topic"] if len(t["topic"]) <= 18 else t["topic"][:17] + "…"
         share = max(0.0, min(1.0, float(t["coverage"])))
-        body.append(_text(label_w - 8, y + row / 2 + 4, name, anchor="end"))
-        body.append(f'<rect x="{label_w}" y="{y + 4}" width="{plot_w}" height="{row - 10}" fill="{COLOURS["grid"]}" rx="2"/>')
-        body.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(1.0, plot_w * share):.1f}" height="{row - 10}" '
-                    f'fill="{COLOURS[band(t["average_grade"])]}" rx="2"><title>{escape(t["topic"])}: '
-                    f'average score {share:.2f} over {t["questions"]} question(s)</title></rect>')
-        body.append(_text(label_w + plot_w + 6, y + row / 2 + 4, f"{share:.0%}"))
+        body += _bar_row(y, name, share, COLOURS[band(t["average_grade"])],
+                         f'{t["topic"]}: average score {share:.2f} over {t["questions"]} question(s)',
+                         label_w=label_w, plot_w=plot_w, row=row, inset=4)
     body.append(_text(label_w, height - 6, "average score (0–1)", size=12, colour="axis"))
     desc = "; ".join(f"{t['topic']} {float(t['coverage']):.0%}" for t in topics)
     return _svg("topics", width, height, "Coverage per topic", desc, body)

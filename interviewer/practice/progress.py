@@ -8,12 +8,11 @@ as report.py draws the scorecard's).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from html import escape
 from typing import Any, Iterable
 
 from interviewer.dialogue.summary import when
 from interviewer.practice.schedule import Mastery, due_by, is_due, retrievability
-from interviewer.report import COLOURS, svg_chart, svg_text
+from interviewer.report import COLOURS, svg_bar_row, svg_chart, svg_text
 
 # A topic's chart shows at most this many concepts (the soonest due); the table lists them all.
 CHART_CONCEPTS = 12
@@ -84,12 +83,8 @@ def mastery_svg(topic: dict[str, Any], *, width: int = 760, row: int = 22) -> st
         name = r["label"] if len(r["label"]) <= 28 else r["label"][:27] + "…"
         share = max(0.0, min(1.0, float(r["recall"])))
         colour = COLOURS["weak"] if r["due_now"] else COLOURS["fair"] if r["due_week"] else COLOURS["strong"]
-        body.append(svg_text(label_w - 8, y + row / 2 + 4, name, anchor="end", size=12))
-        body.append(f'<rect x="{label_w}" y="{y + 3}" width="{plot_w}" height="{row - 8}" fill="{COLOURS["grid"]}" rx="2"/>')
-        body.append(f'<rect x="{label_w}" y="{y + 3}" width="{max(1.0, plot_w * share):.1f}" height="{row - 8}" '
-                    f'fill="{colour}" rx="2"><title>{escape(r["label"])}: {share:.0%} recall now, due {escape(r["when"])}'
-                    f'</title></rect>')
-        body.append(svg_text(label_w + plot_w + 6, y + row / 2 + 4, f"{share:.0%}", size=12))
+        body += svg_bar_row(y, name, share, colour, f'{r["label"]}: {share:.0%} recall now, due {r["when"]}',
+                            label_w=label_w, plot_w=plot_w, row=row, inset=3, size=12)
     body.append(svg_text(label_w, height - 6, "chance of recall now · red due · amber this week · green later",
                       size=11, colour="axis"))
     desc = "; ".join(f"{r['label']} {float(r['recall']):.0%}" for r in shown)
