@@ -87,6 +87,11 @@ def _learner_options(f: Callable) -> Callable:
     return f
 
 
+# The session store, for every command that opens it.
+_db_option = click.option("--db", "db_url", metavar="URL", default=None,
+                          help="Session store (env INTERVIEWER_DB; default: sqlite:///<data dir>/interviewer.db).")
+
+
 def _settings_options(f: Callable) -> Callable:
     f = click.option("--corpus", "corpus_dir", metavar="DIR", default=None,
                      help="Corpus directory (env INTERVIEWER_CORPUS; default: the bundled corpus).")(f)
@@ -489,8 +494,7 @@ def transcribe_command(settings: Settings, wav: str, as_json: bool) -> None:
 @click.option("--jsonl", is_flag=True, help="Print every reply as one JSON line, shaped like the Socket.IO `reply` events.")
 @click.option("--resume", metavar="TOKEN", default=None,
               help="Continue a saved session (the token printed when it started, or kept by the chat page).")
-@click.option("--db", "db_url", metavar="URL", default=None,
-              help="Session store (env INTERVIEWER_DB; default: sqlite:///<data dir>/interviewer.db).")
+@_db_option
 @click.option("--review", is_flag=True,
               help="A review round: questions for the concepts due for review (most overdue first, mixing topics).")
 @_learner_options
@@ -570,8 +574,7 @@ def _open_store(url: str, required: bool) -> Store | None:
 @click.option("--anki", metavar="FILE.apkg", default=None,
               help="Write the weak concepts as an Anki deck: a probe question on the front, the notes' "
                    "defining sentence and its source on the back.")
-@click.option("--db", "db_url", metavar="URL", default=None,
-              help="Session store (env INTERVIEWER_DB; default: sqlite:///<data dir>/interviewer.db).")
+@_db_option
 @_learner_options
 @pass_settings
 def progress_command(settings: Settings, as_json: bool, export_to: str | None, import_from: str | None,
@@ -615,8 +618,7 @@ def _write_text(path: str, text: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="md", show_default=True,
               help="Markdown, JSON or a standalone HTML page (charts included).")
 @click.option("--output", "-o", metavar="FILE", default=None, help="Write to FILE instead of stdout.")
-@click.option("--db", "db_url", metavar="URL", default=None,
-              help="Session store (env INTERVIEWER_DB; default: sqlite:///<data dir>/interviewer.db).")
+@_db_option
 @pass_settings
 def report_command(settings: Settings, session_id: str, fmt: str, output: str | None, db_url: str | None) -> None:
     """Export one session's scorecard: every question with the answer, grade, concepts and delivery."""
@@ -653,8 +655,7 @@ def _header_timeout() -> float | None:
               help="Interface to listen on (0.0.0.0 opens it to the network: put a proxy with HTTPS in front).")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=5000, show_default=True,
               help="Port to listen on (0 picks a free one).")
-@click.option("--db", "db_url", metavar="URL", default=None,
-              help="Session store (env INTERVIEWER_DB; default: sqlite:///<data dir>/interviewer.db).")
+@_db_option
 @click.option("--message-queue", metavar="URL", default=None,
               help="Message queue shared by several server processes, e.g. redis://localhost:6379/0 "
                    "(env INTERVIEWER_MESSAGE_QUEUE).")
