@@ -238,11 +238,14 @@ def _is_contextual_filler(text: str, ws: list[Word], i: int, group: list[int]) -
 
 def _repeat_marks(seq: list[str]) -> list[bool]:
     """Mark the first copy of a word or phrase said twice in a row ("the the", "we could we could")."""
-    drop = [False] * len(seq)
+    n = len(seq)
+    drop = [False] * n
     i = 0
-    while i < len(seq):
+    while i < n:
+        first = seq[i]
         for k in (3, 2, 1):
-            if i + 2 * k <= len(seq) and seq[i : i + k] == seq[i + k : i + 2 * k]:
+            # The first words compared before the slices: most words are said once.
+            if i + 2 * k <= n and seq[i + k] == first and seq[i : i + k] == seq[i + k : i + 2 * k]:
                 for j in range(i, i + k):
                     drop[j] = True
                 i += k - 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 from interviewer.records import Delivery
 from interviewer.text import Spoken, Word, stem, word_terms, words
@@ -30,8 +31,8 @@ def delivery_of(
     # The most-used words are what was said with meaning: not the fillers ("you know" is no use of
     # "know"), a hyphenated word as one ("pre-computed", never "pre"), repeats counted.
     for token in (*compounds(spoken.text), *spoken.repeats):
-        if any(word_terms(part) for part in token.split("-")):
-            key = "-".join(stem(part) for part in token.split("-"))
+        key = _counted_as(token)
+        if key is not None:
             counts[key] += 1
             forms = shown.get(key)
             if forms is None:
@@ -48,6 +49,16 @@ def delivery_of(
         top_words=top,
         repeated_phrases=_repeated_phrases([w.text for w in ws], repeated_phrases, repeat_min_count),
     )
+
+
+@lru_cache(maxsize=50_000)
+def _counted_as(token: str) -> str | None:
+    """Return the stem a word is counted under among the most-used words ("pre-computed" one word,
+    parts stemmed), or None for a word that carries no meaning ("the", "and")."""
+    parts = token.split("-")
+    if not any(word_terms(part) for part in parts):
+        return None
+    return "-".join(stem(part) for part in parts)
 
 
 def compounds(text: str) -> list[str]:

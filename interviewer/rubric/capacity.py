@@ -15,7 +15,7 @@ from interviewer.rubric.quantities import Figure
 from interviewer.rubric.records import CapacityNote
 from interviewer.rubric.rules import CapacityRule, Rules
 from interviewer.rubric.sentences import Sentence
-from interviewer.rubric.units import registry
+from interviewer.rubric.units import quantity_of
 
 
 def capacity_notes(sentences: Sequence[Sentence], figures: Sequence[SentenceFigures], rules: Rules) -> list[CapacityNote]:
@@ -23,7 +23,7 @@ def capacity_notes(sentences: Sequence[Sentence], figures: Sequence[SentenceFigu
     notes = []
     w = rules.capacity_window
     for rule in rules.capacity:
-        limit = registry().Quantity(rule.limit)
+        limit = quantity_of(rule.limit)
         limit_dimension = str(limit.dimensionality)
         for s in sentences:
             near = [f for sf in figures[max(0, s.index - w) : s.index + w + 1] for f in sf.figures]

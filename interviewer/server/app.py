@@ -22,6 +22,7 @@ from interviewer.rubric.units import registry
 from interviewer.server.audio import Dictation
 from interviewer.server.chat import Hub, Limits
 from interviewer.server.http import AllowedHosts, allowed_hosts
+from interviewer.server.packets import JSONFirstPacket
 from interviewer.services import Services, open_services
 from interviewer.speech.pool import PoolLimits
 
@@ -163,6 +164,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         manage_session=False,
         # One connection's events run one at a time, in the order sent: "my answer" then "done".
         async_handlers=False,
+        serializer=JSONFirstPacket,  # scorecards encoded once, not walked for bytes first
         max_http_buffer_size=app.config["MAX_PACKET_BYTES"],
         logger=False,
         engineio_logger=False,
