@@ -18,6 +18,10 @@ the unfinished clients as errors. Budget (DESIGN.md): 200 clients, p95 under 150
 --saturate: clients with no think time (answer after answer, a new interview on the same topic
 after each summary), the per-connection rate limit lifted; messages answered per second, latency,
 and the server's CPU per message. Budget: at least 250 messages/s per process, p95 under 250 ms.
+With --light the clients write Socket.IO's text frames themselves (a tenth of python-socketio's
+client CPU, which otherwise caps the figure near 300 messages/s and takes the server's CPU); with
+--transport the server is bench/transport_server.py, the same stack answering with canned replies:
+the ceiling the transport alone sets.
 --stall: ordinary clients' answer latency without and with one client sending 4 × 7.6 KB parts
 and "done" over and over (a 30 KB answer graded each time). Budget: their p95 under 100 ms.
 """
@@ -25,6 +29,7 @@ and "done" over and over (a 30 KB answer graded each time). Budget: their p95 un
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -248,6 +253,88 @@ class Saturator(Interview):
         return self.result
 
 
+class LightSaturator:
+    """A saturating client that speaks Socket.IO's text frames itself over one websocket.
+
+    python-socketio's client costs about 3 ms of CPU a message, as much as half the server's: the
+    bench's clients, in one process, then top out near 300 messages/s on their own and take CPU
+    the server needs. This client sends and reads the same events (start, message with an ack,
+    reply, session) with a few string operations each, and counts the same way as `Saturator`.
+    """
+
+    def __init__(self, url: str, topic: str, seconds: float):
+        self.url, self.topic, self.seconds = url, topic, seconds
+        self.result = Result()
+        self.messages = 0
+        self.refused = 0
+        self._ack = 0
+        self.doing = "connect"  # the event waited on, for the error line
+
+    def _ws_url(self) -> str:
+        return self.url.replace("http://", "ws://", 1).rstrip("/") + "/socket.io/?EIO=4&transport=websocket"
+
+    def _frame(self, ws) -> str:
+        """Return the next Socket.IO frame, answering the server's pings on the way."""
+        while True:
+            data = ws.receive(timeout=REPLY_TIMEOUT)
+            if data is None:
+                raise TimeoutError(f"no frame within {REPLY_TIMEOUT:.0f} s")
+            if data == "2":  # Engine.IO ping
+                ws.send("3")
+                continue
+            return data
+
+    def _call(self, ws, event: str, payload: dict) -> tuple[list[dict], float]:
+        """Emit `event` with an ack; return the replies before the ack and the seconds it took."""
+        self.doing = event
+        self._ack += 1
+        t0 = time.perf_counter()
+        ws.send(f"42{self._ack}" + json.dumps([event, payload]))
+        replies: list[dict] = []
+        ack = f"43{self._ack}["
+        while True:
+            frame = self._frame(ws)
+            if frame.startswith(ack):
+                return replies, time.perf_counter() - t0
+            if frame.startswith('42["reply",'):
+                replies.append(json.loads(frame[2:])[1])
+
+    def run(self) -> Result:
+        import simple_websocket
+        ws = None
+        try:
+            ws = simple_websocket.Client.connect(self._ws_url())
+            # "40" goes out before the Engine.IO open frame is read: simple-websocket's client leaves
+            # a frame that arrived with the handshake's response unread until more data comes.
+            ws.send("40")
+            while not self._frame(ws).startswith("40"):  # the open frame, then Socket.IO's connect
+                pass
+            self._call(ws, "start", {"topic": self.topic, "count": 20})
+            end = time.monotonic() + self.seconds
+            while time.monotonic() < end:
+                replies, seconds = self._call(ws, "message", {"text": ANSWER})
+                errors = [r for r in replies if r.get("kind") == "error"]
+                if errors:
+                    self.refused += 1
+                    if len(self.result.errors) < 3:
+                        self.result.errors.append(errors[0].get("text", "")[:80])
+                else:
+                    self.messages += 1
+                    self.result.feedback.append(seconds)
+                if replies and replies[-1].get("kind") == "summary":
+                    self._call(ws, "start", {"topic": self.topic, "count": 20})
+            self.result.done = True
+        except Exception as exc:
+            self.result.errors.append(f"{type(exc).__name__} in {self.doing}: {exc}")
+        finally:
+            if ws is not None:
+                try:
+                    ws.close()
+                except Exception:
+                    pass
+        return self.result
+
+
 # Every bench client connects from 127.0.0.1: the per-address limit on starting sessions would
 # refuse all but the first few of them (it is meant for one person, or one office behind a NAT).
 LOAD_ENV = {"INTERVIEWER_START_RATE": "1000", "INTERVIEWER_START_BURST": "1000",
@@ -260,9 +347,12 @@ SATURATE_ENV = {**LOAD_ENV, "INTERVIEWER_RATE_LIMIT": "100000", "INTERVIEWER_RAT
 class Server:
     """`interviewer serve` in a subprocess, with its memory sampled."""
 
-    def __init__(self, data_dir: Path, db: Path, log: Path, env: dict[str, str] | None = None):
+    def __init__(self, data_dir: Path, db: Path, log: Path, env: dict[str, str] | None = None,
+                 transport: bool = False):
         cmd = [sys.executable, "-m", "interviewer", "--data-dir", str(data_dir), "serve", "--port", "0",
                "--db", f"sqlite:///{db}"]
+        if transport:  # the same stack answering with canned replies: what the transport alone costs
+            cmd = [sys.executable, str(ROOT / "bench" / "transport_server.py"), "--data-dir", str(data_dir)]
         with open(log, "ab") as err:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT,
                                          env={**os.environ, **(LOAD_ENV if env is None else env)})
@@ -368,14 +458,17 @@ def run_stall(server: Server, clients: int, think: float, seconds: float, seed: 
             "draft_p50": pct(drafts, 50), "errors": len(errors), "error_samples": errors[:3]}
 
 
-def run_saturation(server: Server, clients: int, seconds: float, seed: int) -> dict:
+def run_saturation(server: Server, clients: int, seconds: float, seed: int, light: bool = False) -> dict:
     """Run `clients` clients with no think time for `seconds`; return messages/s and latency."""
     rng = random.Random(seed)
     cpu0 = server.cpu()
     me = psutil.Process()
     own0 = sum(me.cpu_times()[:2])
-    sats = [Saturator(server.url, TOPICS[i % len(TOPICS)], 20, 0.0, random.Random(rng.random()), seconds=seconds)
-            for i in range(clients)]
+    if light:
+        sats = [LightSaturator(server.url, TOPICS[i % len(TOPICS)], seconds) for i in range(clients)]
+    else:
+        sats = [Saturator(server.url, TOPICS[i % len(TOPICS)], 20, 0.0, random.Random(rng.random()), seconds=seconds)
+                for i in range(clients)]
     threads = [threading.Thread(target=s.run, daemon=True) for s in sats]
     t0 = time.perf_counter()
     for th in threads:
@@ -405,6 +498,12 @@ def main() -> None:
     parser.add_argument("--stall", action="store_true",
                         help="other clients' latency while one client sends 32 KB answers in parts (with and without it)")
     parser.add_argument("--saturate", action="store_true", help="clients with no think time: messages/s and p95")
+    parser.add_argument("--light", action="store_true",
+                        help="with --saturate: clients that write Socket.IO frames themselves (LightSaturator), "
+                             "so the clients' own CPU does not cap the figure")
+    parser.add_argument("--transport", action="store_true",
+                        help="with --saturate: serve canned replies on the same stack (bench/transport_server.py), "
+                             "the ceiling the transport sets")
     parser.add_argument("--seconds", type=float, default=30.0, help="length of a --stall or --saturate run (default 30)")
     args = parser.parse_args()
     if args.stall or args.saturate:
@@ -480,14 +579,16 @@ def special_runs(args: argparse.Namespace) -> None:
                     print(f"  error: {e}")
         if args.saturate:
             counts = levels if args.clients != "1,50,200" else [10, 50]
-            print(f"\nSaturation: clients with no think time, {args.seconds:g} s each, one server process\n")
+            what = "the transport alone (canned replies)" if args.transport else "one server process"
+            print(f"\nSaturation: clients with no think time, {args.seconds:g} s each, {what}\n")
             print("| clients | messages answered | messages/s | p50 / p95 (ms) | refused | server CPU (s) "
                   "| server CPU per message (ms) | clients' CPU (s) |")
             print("|---:|---:|---:|---:|---:|---:|---:|---:|")
             for n in counts:
-                server = Server(data_dir, tmp_path / f"sat-{n}.db", tmp_path / "server.log", env=SATURATE_ENV)
+                server = Server(data_dir, tmp_path / f"sat-{n}.db", tmp_path / "server.log", env=SATURATE_ENV,
+                                transport=args.transport)
                 try:
-                    r = run_saturation(server, n, args.seconds, args.seed)
+                    r = run_saturation(server, n, args.seconds, args.seed, light=args.light)
                 finally:
                     server.stop()
                 print(f"| {r['clients']} | {r['messages']} | {r['rate']:.1f} | {r['p50']:.1f} / {r['p95']:.1f} | "
