@@ -114,8 +114,8 @@ class Recorder:
                 self.warn(f"Saved as session {self.session.id}; resume it with: "
                           f"interviewer chat --resume {self.session.token}")
             else:
-                self.store.record_turn(self.session.id, text, [r.to_dict() for r in replies], state.to_dict(),
-                                       practice=write, at=at)
+                self.store.record_turn(self.session.id, text, [r.to_dict() for r in replies], state,
+                                       practice=write, at=at, before=before)
         except StoreError as exc:
             # The terminal keeps everything on screen; saving stops, the interview goes on.
             self.failed = True

@@ -248,7 +248,7 @@ def test_version_2_database_is_migrated_to_learners_and_reviews(db_url):
             conn.execute(text("ALTER TABLE sessions DROP COLUMN learner"))
             conn.execute(schema.schema_version.update().values(version=2))
     with Store.open(db_url) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 3
+        assert s.schema_version() == SCHEMA_VERSION == 4
         assert s.session(old.id).learner is None
         ann = s.learner("ann")
         assert s.learner("ann") == ann and s.mastery(ann.id) == [] and s.review_log(ann.id) == []

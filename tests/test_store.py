@@ -312,7 +312,7 @@ def test_history_lists_the_sessions_of_the_given_tokens_newest_first(store):
 
 def test_a_new_database_gets_the_current_schema_and_keeps_its_data_on_reopening(db_url):
     with Store.open(db_url) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 3
+        assert s.schema_version() == SCHEMA_VERSION == 4
         record = s.create_session({}, {"phase": "setup"}, [greeting()])
     with Store.open(db_url) as again:
         assert again.schema_version() == SCHEMA_VERSION

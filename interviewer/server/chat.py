@@ -239,7 +239,8 @@ class Hub:
             payloads = lead + [r.to_dict() for r in replies]
             try:
                 return state, payloads, self.store.record_turn(live.session_id, text, payloads, state,
-                                                               version=live.version, practice=write, at=at)
+                                                               version=live.version, practice=write, at=at,
+                                                               before=live.state)
             except StaleState:
                 record = self.store.session(live.session_id)
                 if record is None:

@@ -16,21 +16,23 @@ import time
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from sqlalchemy import bindparam, create_engine, event, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool, StaticPool
 
+from interviewer.dialogue.state import State
 from interviewer.errors import StoreError
 from interviewer.store import schema
 from interviewer.store.faults import Fault, classify, explain
 from interviewer.store.learners import LearnerStore, PracticeWrite
 from interviewer.store.records import ScorecardRow, SessionRecord, Turn
-from interviewer.store.rows import (as_data, clean, dumps, insert_turns, now, plausible_token, reply_row,
-                                    same_token, session_record, state_json, summarise, user_row)
-from interviewer.store.schema import digest, scorecards, sessions, turns
+from interviewer.store.rows import (as_data, clean, dumps, insert_turns, joined_state, now, plausible_token,
+                                    reply_row, result_json, same_token, session_records, split_state, summarise,
+                                    user_row)
+from interviewer.store.schema import digest, results, scorecards, sessions, turns
 from interviewer.store.sqlite import FileGuard, Gate, memory_connection
 
 log = logging.getLogger(__name__)
@@ -53,11 +55,35 @@ def _advance(conditional: bool) -> Any:
             .values(turns=sessions.c.turns + bindparam("b_added"), state=bindparam("b_state"),
                     updated_at=bindparam("b_at", type_=schema.UTCDateTime), phase=bindparam("b_phase"),
                     topic=bindparam("b_topic"), answered=bindparam("b_answered"),
-                    average_grade=bindparam("b_average_grade"))
+                    average_grade=bindparam("b_average_grade"), result_count=bindparam("b_count"))
             .returning(sessions.c.turns))
 
 
 _ADVANCE, _ADVANCE_FROM = _advance(False), _advance(True)
+# A result row written whether or not it is there yet (the same text on SQLite and PostgreSQL).
+_PUT_RESULTS = text("INSERT INTO results (session_id, idx, data) VALUES (:session_id, :idx, :data) "
+                    "ON CONFLICT (session_id, idx) DO UPDATE SET data = excluded.data")
+_DROP_RESULTS = results.delete().where(results.c.session_id == bindparam("b_id"),
+                                       results.c.idx >= bindparam("b_from"))
+
+
+def _changed(items: Sequence[Any] | None, before: Any) -> tuple[list[int], bool]:
+    """Return the indexes of the results to write (those not carried over from `before`, the state the
+    database holds; all of them without it) and whether rows past the new results must go."""
+    items = items or ()
+    if before is None:
+        return list(range(len(items))), True
+    if isinstance(before, State):
+        old = before.results
+    else:
+        data = as_data(before)
+        old = data.get("results") if isinstance(data, Mapping) else None
+        old = old if isinstance(old, (list, tuple)) else ()
+    # A result is a frozen record, carried over as the same object while unchanged; data (a dict) is
+    # compared by value.
+    fresh = [i for i, r in enumerate(items)
+             if i >= len(old) or not (r is old[i] or (isinstance(r, Mapping) and r == old[i]))]
+    return fresh, len(old) > len(items)
 
 
 class StaleState(StoreError):
@@ -136,26 +162,30 @@ class Store(LearnerStore):
         config = as_data(config)
         rows = [reply_row(r) for r in replies]
         summary = summarise(state)
-        config_json, encoded = dumps(config), state_json(state)
+        config_json, (head, items) = dumps(config), split_state(state)
+        encoded = [result_json(r) for r in items or ()]
+        count = None if items is None else len(encoded)
         sid, token, share = secrets.token_urlsafe(12), secrets.token_urlsafe(32), schema.new_share_key()
         at = at or now()
         values = dict(id=sid, token=token, token_hash=digest(token), share=share, share_hash=digest(share),
                       client=clean(client)[:200] if client else None, learner=learner,
-                      created_at=at, updated_at=at, config=config_json, state=encoded, turns=len(rows),
-                      **summary)
+                      created_at=at, updated_at=at, config=config_json, state=head, result_count=count,
+                      turns=len(rows), **summary)
 
         def work(conn: Connection) -> None:
             conn.execute(sessions.insert().values(**values))
             insert_turns(conn, sid, 1, rows, at)
+            if encoded:
+                conn.execute(_PUT_RESULTS, [{"session_id": sid, "idx": i, "data": d} for i, d in enumerate(encoded)])
 
         self._write(work)
         return SessionRecord(id=sid, token=token, created_at=at, updated_at=at, config=json.loads(config_json),
-                             state=json.loads(encoded), turns=len(rows), client=values["client"], share=share,
-                             learner=learner, **summary)
+                             state=joined_state(head, count, encoded), turns=len(rows), client=values["client"],
+                             share=share, learner=learner, **summary)
 
     def record_turn(self, session_id: str, text: str | None, replies: Iterable[Any],
                     state: Any, *, version: int | None = None, practice: PracticeWrite | None = None,
-                    at: datetime | None = None) -> int:
+                    at: datetime | None = None, before: Any = None) -> int:
         """Save a user message, the replies to it, their scorecards and the new state in one transaction.
 
         Return the session's turn count, which is also its version. version: the turn count the
@@ -165,12 +195,18 @@ class Store(LearnerStore):
         Raise StoreError (having changed nothing) when it cannot save.
         practice: the concept reviews the turn's graded answers gave its learner, saved in the same
         transaction (so a turn saved once is reviewed once). at: the turn's time (default now).
+        before: the state the session holds now (the one `state` was worked out from): only the results
+        that are not carried over from it unchanged are written, so a turn costs what it changed, not
+        what the session holds. Without it every result is written.
         """
         rows = ([] if text is None else [user_row(text)]) + [reply_row(r) for r in replies]
         if version is not None and not rows:
             raise ValueError("a write conditional on the version must add a turn, or the version stays put")
         summary = summarise(state)
-        encoded = state_json(state)
+        head, items = split_state(state)
+        fresh, shrunk = _changed(items, before)
+        count = None if items is None else len(items)
+        puts = [{"session_id": session_id, "idx": i, "data": result_json(items[i])} for i in fresh]
         at = at or now()
 
         def work(conn: Connection) -> int:
@@ -178,8 +214,8 @@ class Store(LearnerStore):
             # so two writers on one session get dense, distinct turn numbers; with a version, the
             # second of two writers that read the same state finds the count moved and writes nothing.
             last = conn.execute(_ADVANCE if version is None else _ADVANCE_FROM, {
-                "b_id": session_id, "b_version": version, "b_added": len(rows), "b_state": encoded, "b_at": at,
-                **{f"b_{k}": v for k, v in summary.items()}}).scalar()
+                "b_id": session_id, "b_version": version, "b_added": len(rows), "b_state": head, "b_at": at,
+                "b_count": count, **{f"b_{k}": v for k, v in summary.items()}}).scalar()
             if last is None:
                 found = conn.execute(select(sessions.c.turns).where(sessions.c.id == session_id)).scalar()
                 if found is not None and version is not None:
@@ -187,16 +223,26 @@ class Store(LearnerStore):
                 raise StoreError(f"There is no session {session_id!r} in the database {self.where}; "
                                  "start a new interview.")
             insert_turns(conn, session_id, last - len(rows) + 1, rows, at)
+            if puts:
+                conn.execute(_PUT_RESULTS, puts)
+            if shrunk:
+                conn.execute(_DROP_RESULTS, {"b_id": session_id, "b_from": count or 0})
             if practice is not None:
                 self._save_practice(conn, session_id, last - len(rows) + 1, practice)
             return int(last)
 
         def landed(conn: Connection) -> int | None:
-            # The session holds this very state (its turn counter makes it unique) and ends with these
-            # very rows: the COMMIT whose answer was lost went through.
-            row = conn.execute(select(sessions.c.turns, sessions.c.state).where(sessions.c.id == session_id)).first()
-            if row is None or row.state != encoded or row.turns < len(rows):
+            # The session holds this very state (its turn counter makes it unique), with the results
+            # this write changed, and ends with these very rows: the COMMIT whose answer was lost went through.
+            row = conn.execute(select(sessions.c.turns, sessions.c.state, sessions.c.result_count)
+                               .where(sessions.c.id == session_id)).first()
+            if row is None or row.state != head or row.result_count != count or row.turns < len(rows):
                 return None
+            if puts:
+                stored = dict(conn.execute(select(results.c.idx, results.c.data).where(
+                    results.c.session_id == session_id, results.c.idx.in_([p["idx"] for p in puts]))).all())
+                if any(stored.get(p["idx"]) != p["data"] for p in puts):
+                    return None
             tail = conn.execute(
                 select(turns.c.role, turns.c.kind, turns.c.text, turns.c.payload)
                 .where(turns.c.session_id == session_id, turns.c.seq > row.turns - len(rows))
@@ -213,15 +259,18 @@ class Store(LearnerStore):
         """Return a session by id (no token check: for the owner's own tools, like `report`)."""
         if not isinstance(session_id, str) or not session_id:
             return None
-        row = self._read(lambda c: c.execute(sessions.select().where(sessions.c.id == session_id)).first())
-        return session_record(row) if row else None
+        query = sessions.select().where(sessions.c.id == session_id)
+        found = self._read(lambda c: session_records(c, c.execute(query).all()))
+        return found[0] if found else None
 
     def session_by_token(self, token: str | None) -> SessionRecord | None:
         """Return the session this token opens, or None."""
         if not plausible_token(token):
             return None
-        row = self._read(lambda c: c.execute(sessions.select().where(sessions.c.token_hash == digest(token))).first())
-        return session_record(row) if row and same_token(row.token, token) else None
+        found = self._read(lambda c: session_records(c, [
+            r for r in c.execute(sessions.select().where(sessions.c.token_hash == digest(token))).all()
+            if same_token(r.token, token)]))
+        return found[0] if found else None
 
     def authorised(self, session_id: str, token: str | None) -> SessionRecord | None:
         """Return the session only when `token` is its own, else None."""
@@ -244,16 +293,21 @@ class Store(LearnerStore):
             if plausible_token(key):
                 wanted[digest(key)] = key
         hashes = list(wanted)
-        rows = []
-        for i in range(0, len(hashes), _TOKENS_PER_QUERY):
-            part = hashes[i:i + _TOKENS_PER_QUERY]
-            query = sessions.select().where(sessions.c.share_hash.in_(part) | sessions.c.token_hash.in_(part))
-            rows += self._read(lambda c, q=query: c.execute(q).all())
-        rows = [r for r in rows if (r.share_hash in wanted and same_token(r.share, wanted[r.share_hash]))
-                or (r.token_hash in wanted and same_token(r.token, wanted[r.token_hash]))]
-        rows = list({r.id: r for r in rows}.values())
-        rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
-        return [session_record(r) for r in rows]
+
+        def read(conn: Connection) -> list[SessionRecord]:
+            rows = []
+            for i in range(0, len(hashes), _TOKENS_PER_QUERY):
+                part = hashes[i:i + _TOKENS_PER_QUERY]
+                rows += conn.execute(sessions.select().where(sessions.c.share_hash.in_(part)
+                                                             | sessions.c.token_hash.in_(part))).all()
+            rows = [r for r in rows if (r.share_hash in wanted and same_token(r.share, wanted[r.share_hash]))
+                    or (r.token_hash in wanted and same_token(r.token, wanted[r.token_hash]))]
+            rows = list({r.id: r for r in rows}.values())
+            rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+            # The sessions and their results in one transaction: a turn saved meanwhile shows whole or not at all.
+            return session_records(conn, rows, _TOKENS_PER_QUERY)
+
+        return self._read(read)
 
     def transcript(self, session_id: str) -> list[Turn]:
         """Return every turn of a session in order."""

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from interviewer.errors import InputError
-from interviewer.store.rows import clean, dumps, now, plausible_token, session_record
+from interviewer.store.rows import clean, dumps, now, plausible_token, session_records
 from interviewer.store.schema import digest, learners, mastery, reviews, sessions
 
 # Advance one concept's card by one review: (previous card row or None, concept id, rating, when) → card row.
@@ -133,7 +133,7 @@ class LearnerStore:
         """Return a learner's sessions, newest first."""
         query = (sessions.select().where(sessions.c.learner == learner_id)
                  .order_by(sessions.c.created_at.desc(), sessions.c.id.desc()).limit(limit))
-        return [session_record(r) for r in self._read(lambda c: c.execute(query).all())]
+        return self._read(lambda c: session_records(c, c.execute(query).all()))
 
     def adopt_sessions(self, learner_id: str, keys: Iterable[tuple[str, str]]) -> int:
         """Make the sessions whose (id, share key or token) pairs are given this learner's; return how many."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import datetime, timezone
 from typing import Callable
@@ -70,6 +71,10 @@ sessions = Table(
     # The learner the session belongs to (its history and progress); None before version 3, and for
     # a client that named none. Added in version 3.
     Column("learner", String(40)),
+    # How many rows of `results` make up the state's "results" list (its JSON holds [] in their
+    # place); None when the state carries no results list, which the state JSON then holds as given.
+    # Added in version 4.
+    Column("result_count", Integer),
 )
 Index("ix_sessions_created_at", sessions.c.created_at)
 Index("ix_sessions_share_hash", sessions.c.share_hash, unique=True)
@@ -85,6 +90,15 @@ turns = Table(
     Column("text", Text, nullable=False),
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# One row per result of a session's state (one per asked question), its JSON as in the state. Kept
+# apart from the state so that a turn rewrites the results it changed, not all of them. Version 4.
+results = Table(
+    "results", metadata,
+    Column("session_id", String(40), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True, autoincrement=False),
+    Column("data", Text, nullable=False),
 )
 
 # One row per `feedback` reply; `seq` is the number of the turn that carried it.
@@ -182,8 +196,43 @@ def _add_learners(conn: Connection) -> None:
     metadata.create_all(conn, tables=[learners, reviews, mastery])
 
 
+def _split_results(conn: Connection) -> None:
+    """v4: move each session's results out of its state JSON into rows of `results`, one per result."""
+    if "result_count" not in {c["name"] for c in inspect(conn).get_columns("sessions")}:
+        conn.execute(text("ALTER TABLE sessions ADD COLUMN result_count INTEGER"))
+    metadata.create_all(conn, tables=[results])
+    ids = conn.execute(select(sessions.c.id).where(sessions.c.result_count.is_(None))).scalars().all()
+    for i in range(0, len(ids), _MIGRATE_BATCH):
+        batch = ids[i:i + _MIGRATE_BATCH]
+        query = select(sessions.c.id, sessions.c.state).where(sessions.c.id.in_(batch))
+        for sid, encoded in conn.execute(query).all():
+            try:
+                state = json.loads(encoded)
+            except ValueError:
+                continue  # not JSON: left as it is, and read as it is
+            if not isinstance(state, dict) or not isinstance(state.get("results"), list):
+                continue
+            items = state["results"]
+            state["results"] = []
+            if items:
+                conn.execute(results.insert(), [{"session_id": sid, "idx": n, "data": _dumps(item)}
+                                                for n, item in enumerate(items)])
+            conn.execute(sessions.update().where(sessions.c.id == sid)
+                         .values(state=_dumps(state), result_count=len(items)))
+
+
+# Sessions whose states a migration reads at a time.
+_MIGRATE_BATCH = 200
+
+
+def _dumps(value: object) -> str:
+    # The store's JSON (rows.dumps, which imports this module): ASCII, compact.
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
 # Step N takes a database at version N-1 to version N. Add a step, never edit an old one.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _add_share_keys, 3: _add_learners}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _add_share_keys, 3: _add_learners,
+                                                 4: _split_results}
 
 
 def current_version() -> int:
