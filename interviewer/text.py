@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Iterator, NamedTuple
 from functools import lru_cache
+from itertools import islice
 from importlib import resources
 
 import ftfy
@@ -111,6 +112,11 @@ def memo() -> Iterator[None]:
         yield
     finally:
         _MEMO.reset(token)
+
+
+def first_word_ends(text: str, limit: int) -> list[int]:
+    """Return where each of a text's first `limit` words ends (as `words` splits them), reading no further."""
+    return [m.end() for m in islice(_WORD_RE.finditer(text), limit)]
 
 
 def words(text: str) -> list[Word]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from interviewer.text import Spoken, analyze, normalise_spoken, repair, word_terms, words
+from interviewer.text import Spoken, analyze, first_word_ends, normalise_spoken, repair, word_terms, words
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,10 @@ def test_normalise_spoken_counts_every_word_and_filler_of_a_long_input():
     spoken = normalise_spoken("um we shard the data by user id, like, everywhere. " * 20_000)
     assert spoken.words == 200_000
     assert len(spoken.fillers) == 40_000
+
+
+def test_first_word_ends_reads_only_the_words_asked_for():
+    text = "İstanbul's 1,000 QPS — they’re fine, p99 at 20 ms"
+    assert first_word_ends(text, 100) == [w.end for w in words(text)]
+    assert first_word_ends(text, 3) == [w.end for w in words(text)[:3]]
+    assert first_word_ends("", 5) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from interviewer.records import Scorecard
 from interviewer.text import words
 
@@ -100,8 +101,10 @@ def difference_line(changed: dict[str, list[str]]) -> str:
     return "since last time — " + ("; ".join(parts) if parts else "the same concepts as before")
 
 
+@lru_cache(maxsize=8192)
 def _quote(sentence: str, concept: str) -> str:
-    """Quote about a dozen words of a reference sentence around where it names the concept."""
+    """Quote about a dozen words of a reference sentence around where it names the concept (the notes'
+    sentences come back on every scorecard that misses their concept: each is quoted once)."""
     sentence = re.sub(r"\s+", " ", sentence or "").strip()
     ws = words(sentence)
     if len(ws) <= _QUOTE_WORDS:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from interviewer.rubric.records import Estimate, Rubric
-from interviewer.text import words
+from interviewer.text import first_word_ends
 
 _QUOTE_WORDS = 14
 _MARK = {"right": "✓", "rough": "~", "wrong": "✗"}
@@ -12,10 +12,10 @@ _MARK = {"right": "✓", "rough": "~", "wrong": "✗"}
 def quote(sentence: str, limit: int = _QUOTE_WORDS) -> str:
     """Return the first words of a sentence, with an ellipsis when it goes on."""
     sentence = " ".join(sentence.split())
-    ws = words(sentence)
-    if len(ws) <= limit:
+    ends = first_word_ends(sentence, limit + 1)
+    if len(ends) <= limit:
         return sentence
-    return sentence[: ws[limit - 1].end] + "…"
+    return sentence[: ends[limit - 1]] + "…"
 
 
 def estimate_line(e: Estimate) -> str:
