@@ -17,7 +17,7 @@ import pytest
 from interviewer.speech.arpa import Background, count_ngrams, kneser_ney, to_arpa
 from interviewer.speech.audio import AudioError, Limits, decode_wav, seconds_of
 from interviewer.speech.forms import Normaliser
-from interviewer.speech.frames import framed, synonym_wordings
+from interviewer.speech.frames import framed, load_frames, synonym_wordings
 from interviewer.speech.model import SpeechModel, general_table, wheel_dictionary
 from interviewer.speech.numbers import read_integer, say_integer, say_number
 from interviewer.speech.pool import Busy, DecoderPool, PoolLimits
@@ -122,6 +122,14 @@ def test_each_term_is_said_in_frames_of_different_kinds():
         ("the", "raft"), ("like", "raft", "</s>"),
     ]
     assert framed([("raft",)], frames, per_term=0) == []
+
+
+def test_every_frame_has_one_slot_and_marks_only_its_own_start_or_end():
+    for frame in load_frames()["frames"]:
+        words = frame.split()
+        assert words.count("X") == 1, frame
+        assert "<s>" not in words[1:] and "</s>" not in words[:-1], frame
+        assert all(w in ("X", "<s>", "</s>") or w == w.lower() for w in words), frame
 
 
 def test_short_forms_of_the_synonym_table_the_dictionary_lacks_are_said_as_letters():

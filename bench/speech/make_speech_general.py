@@ -29,9 +29,9 @@ from interviewer.speech.model import wheel_dictionary, wheel_model  # noqa: E402
 
 OUT = ROOT / "interviewer" / "data" / "speech_general.tsv"
 WORDS = 10_000
-HISTORIES = 2_000
+HISTORIES = 4_000
 MIN_PROB = 0.005
-TRIGRAM_HISTORIES = 3_000
+TRIGRAM_HISTORIES = 10_000
 # Backed-off scores are sums in whole log units: they can differ from the backoff weight by one.
 ROUNDING = 5
 

@@ -211,7 +211,10 @@ def _discount(counts: dict[Gram, float], n: int) -> float:
 
 def to_arpa(model: NGramModel) -> str:
     """Write a model in the ARPA text format pocketsphinx (and SRILM, KenLM) read."""
-    by_order = [model.grams(n) for n in range(1, model.order + 1)]
+    orders: dict[int, list[Gram]] = defaultdict(list)
+    for gram in model.logprob:
+        orders[len(gram)].append(gram)
+    by_order = [sorted(orders[n]) for n in range(1, model.order + 1)]
     lines = ["", "\\data\\"]
     lines += [f"ngram {n}={len(grams)}" for n, grams in enumerate(by_order, start=1)]
     for n, grams in enumerate(by_order, start=1):

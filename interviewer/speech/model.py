@@ -195,7 +195,7 @@ def build_speech_model(texts: Iterable[str], out_dir: Path, tables: dict | None 
     return SpeechBuild(
         sentences=len(sentences),
         vocabulary=len(lexicon),
-        ngrams=tuple(len(model.grams(n)) for n in range(1, model.order + 1)),
+        ngrams=tuple(sum(1 for g in model.logprob if len(g) == n) for n in range(1, model.order + 1)),
         pronounced_by=dict(sorted(rules.items())),
         unsayable=tuple(sorted(unsayable)),
     )
