@@ -14,10 +14,11 @@ import wave
 import numpy as np
 import pytest
 
-from interviewer.speech.arpa import count_ngrams, kneser_ney, to_arpa
+from interviewer.speech.arpa import Background, count_ngrams, kneser_ney, to_arpa
 from interviewer.speech.audio import AudioError, Limits, decode_wav, seconds_of
 from interviewer.speech.forms import Normaliser
-from interviewer.speech.model import SpeechModel, wheel_dictionary
+from interviewer.speech.frames import framed, load_frames, synonym_wordings
+from interviewer.speech.model import SpeechModel, general_table, wheel_dictionary
 from interviewer.speech.numbers import read_integer, say_integer, say_number
 from interviewer.speech.pool import Busy, DecoderPool, PoolLimits
 from interviewer.speech.pronounce import Pronouncer
@@ -86,6 +87,66 @@ def test_a_general_word_list_is_mixed_into_the_unigrams():
     vocab = [g[0] for g in model.grams(1) if g[0] != "<s>"]
     assert "d" in vocab
     assert math.isclose(sum(model.prob(w) for w in vocab), 1.0, rel_tol=1e-9)
+
+
+def test_general_trigrams_are_mixed_into_the_domain_trigrams():
+    sentences = [["we", "use", "a", "lease"], ["a", "lease", "expires"], ["it", "can", "expire"]]
+    general = Background(ngrams={("it", "can"): 0.3, ("it", "can", "give"): 0.6, ("a", "new"): 0.2},
+                         backoff={("it",): 0.5, ("a",): 0.5, ("it", "can"): 0.3},
+                         unigram={"it": 0.3, "can": 0.3, "give": 0.2, "a": 0.1, "new": 0.1},
+                         weight=0.2, trigram_weight=0.5)
+    domain = kneser_ney(sentences, order=3, vocabulary=["give", "new"])
+    mixed = kneser_ney(sentences, order=3, vocabulary=["give", "new"], background=general)
+    # "it can give": general English the notes never write, now likely after "it can".
+    assert mixed.prob("give", ["it", "can"]) > 5 * domain.prob("give", ["it", "can"])
+    assert mixed.prob("expire", ["it", "can"]) > 0.3  # the domain's own trigram still leads
+    vocab = [g[0] for g in mixed.grams(1) if g[0] != "<s>"]
+    for context in [("it", "can"), ("use", "a"), ("a",), ()]:
+        assert math.isclose(sum(mixed.prob(w, context) for w in vocab), 1.0, rel_tol=1e-9)
+
+
+def test_the_general_english_table_has_trigrams_with_their_histories_backoffs():
+    table = general_table()
+    trigrams = [g for g in table.ngrams if len(g) == 3]
+    assert len(trigrams) > 10_000
+    assert all(g[:2] in table.backoff for g in trigrams)
+
+
+# --------------------------------------------------------------------------- terms in spoken frames
+
+
+def test_each_term_is_said_in_frames_of_different_kinds():
+    frames = ["<s> i'd use X", "the X", "X because", "like X </s>"]
+    assert framed([("bloom", "filter"), ("raft",)], frames, per_term=2) == [
+        ("<s>", "i'd", "use", "bloom", "filter"), ("bloom", "filter", "because"),
+        ("the", "raft"), ("like", "raft", "</s>"),
+    ]
+    assert framed([("raft",)], frames, per_term=0) == []
+
+
+def test_every_frame_has_one_slot_and_marks_only_its_own_start_or_end():
+    for frame in load_frames()["frames"]:
+        words = frame.split()
+        assert words.count("X") == 1, frame
+        assert "<s>" not in words[1:] and "</s>" not in words[:-1], frame
+        assert all(w in ("X", "<s>", "</s>") or w == w.lower() for w in words), frame
+
+
+def test_short_forms_of_the_synonym_table_the_dictionary_lacks_are_said_as_letters():
+    table = {"abbreviations": {"repository": ["repo"]}, "acronyms": {"service level objective": ["slo"]},
+             "terms": {"cache stampede": ["dogpile"]}}
+    assert synonym_wordings({"repo": ["R IY P OW"]}, 6, table) == [
+        "repository", "repo", "service level objective", "SLO", "cache stampede", "dogpile"]
+
+
+def test_terms_the_notes_never_write_are_in_the_model_in_spoken_frames(built_settings):
+    model = SpeechModel(built_settings.speech_dir)
+    lexicon = {line.split()[0]: line.split(None, 1)[1] for line in model.dictionary.read_text().splitlines()}
+    # From the synonym table ("dogpile", "dlq" said as letters) and the hand-kept list ("kill switch").
+    assert lexicon["dlq"] == "D IY EH L K Y UW"
+    assert "dogpile" in lexicon and "tombstone" in lexicon
+    arpa = model.lm.read_text()
+    assert "\tkill switch\t" in arpa and "\tdogpile" in arpa
 
 
 # --------------------------------------------------------------------------- numbers and verbalising
@@ -197,6 +258,9 @@ def normalise():
     ("we store it in dynamodb", "we store it in DynamoDB"),
     ("use a c d c stream", "use a CDC stream"),  # "a" is an article, not a letter of the term
     ("three replicas and one of them", "three replicas and one of them"),  # small numbers stay words
+    ("replicas merge crdt s", "replicas merge CRDTs"),  # an acronym's plural heard as its s alone
+    ("version the api s", "version the APIs"),
+    ("it is a s", "it is a s"),
     ("i think so", "i think so"),
 ])
 def test_spoken_forms_are_written_before_grading(normalise, said, written):
@@ -206,6 +270,7 @@ def test_spoken_forms_are_written_before_grading(normalise, said, written):
 def test_every_rewrite_is_named(normalise):
     changes = normalise("ten thousand q p s").changes
     assert [(c.rule, c.written) for c in changes] == [("number", "10,000"), ("letters", "QPS")]
+    assert [(c.rule, c.written) for c in normalise("crdt s").changes] == [("form", "CRDT"), ("plural", "CRDTs")]
 
 
 # --------------------------------------------------------------------------- audio input

@@ -66,22 +66,36 @@ def count_ngrams(sentences: Iterable[Sequence[str]], order: int,
 
 @dataclass(frozen=True)
 class Background:
-    """Bigrams of a general model of the language, to mix into a domain model's bigrams: listed
-    P(word | history), the history's backoff weight, and the general P(word) it backs off to."""
+    """N-grams of a general model of the language, to mix into a domain model's: the n-grams it
+    lists with P(word | history), each history's backoff weight, and the general P(word) it backs
+    off to; its bigrams are mixed in with `weight`, its trigrams with `trigram_weight`."""
 
-    bigrams: Mapping[Gram, float]
-    backoff: Mapping[str, float]
+    ngrams: Mapping[Gram, float]
+    backoff: Mapping[Gram, float]
     unigram: Mapping[str, float]
     weight: float
+    trigram_weight: float = 0.0
 
-    def excess(self, words: set[str]) -> dict[str, dict[str, float]]:
-        """history → word → how much more likely the listed bigram is than backing off (≥ 0)."""
-        out: dict[str, dict[str, float]] = defaultdict(dict)
-        for (h, w), p in self.bigrams.items():
-            if h in words and w in words:
-                extra = p - self.backoff.get(h, 1.0) * self.unigram.get(w, 0.0)
+    def weight_of(self, n: int) -> float:
+        """The weight of the general n-grams of order n."""
+        return {2: self.weight, 3: self.trigram_weight}.get(n, 0.0)
+
+    def prob(self, gram: Gram) -> float:
+        """The general P(word | history), backing off where the n-gram is not listed."""
+        if gram in self.ngrams:
+            return self.ngrams[gram]
+        if len(gram) == 1:
+            return self.unigram.get(gram[0], 0.0)
+        return self.backoff.get(gram[:-1], 1.0) * self.prob(gram[1:])
+
+    def excess(self, n: int, words: set[str]) -> dict[Gram, dict[str, float]]:
+        """history → word → how much more likely a listed n-gram is than backing off (≥ 0)."""
+        out: dict[Gram, dict[str, float]] = defaultdict(dict)
+        for gram, p in self.ngrams.items():
+            if len(gram) == n and all(w in words for w in gram):
+                extra = p - self.backoff.get(gram[:-1], 1.0) * self.prob(gram[1:])
                 if extra > 0:
-                    out[h][w] = extra
+                    out[gram[:-1]][gram[-1]] = extra
         return out
 
 
@@ -93,10 +107,10 @@ def kneser_ney(sentences: Iterable[Sequence[str]], order: int = 3, vocabulary: I
     summing to 1) is mixed into the unigrams with `general_weight`: a background model of the
     language at large, for words the sentences never use. `fragments`: see count_ngrams.
 
-    `background` mixes general bigrams in with its weight λ: for a history h, P(w | h) = (1 − λ)
-    (the domain's discounted share) + λ (the general bigram's share above backing off) + the rest
-    of the mass on the unigrams. With λ = 0 this is the domain model; trigrams interpolate with
-    the mixed bigrams."""
+    `background` mixes general n-grams in with its weight λ for their order: for a history h,
+    P(w | h) = (1 − λ) (the domain's discounted share) + λ (the general n-gram's share above
+    backing off) + the rest of the mass on the mixed lower order. With λ = 0 this is the domain
+    model."""
     if order < 1:
         raise ValueError("order must be 1 or more")
     raw = count_ngrams(sentences, order, fragments)
@@ -128,41 +142,46 @@ def kneser_ney(sentences: Iterable[Sequence[str]], order: int = 3, vocabulary: I
         c = counts.get((w,), 0)
         domain = (max(c - d, 0.0) / total if total else 0.0) + gamma * uniform
         probs[(w,)] = (1.0 - general_weight) * domain + general_weight * general.get(w, 0.0)
-    for context in totals:
-        if context and len(context) < order:
-            backoff[context] = math.log10(discounts[len(context)] * followers[context] / totals[context])
-    if order >= 2:
-        _bigrams(counts, totals, discounts[1], probs, backoff, background, words)
-    for n in range(3, order + 1):
-        d = discounts[n - 1]
-        for gram, c in counts.items():
-            if len(gram) != n:
-                continue
-            context = gram[:-1]
-            lower = probs[gram[1:]]
-            g = d * followers[context] / totals[context]
-            probs[gram] = (c - d) / totals[context] + g * lower
+    for n in range(2, order + 1):
+        _mix_order(n, counts, totals, discounts[n - 1], probs, backoff, background, words)
     for gram, p in probs.items():
         logprob[gram] = math.log10(p)
     logprob[(BOS,)] = NEVER
     return NGramModel(order, logprob, backoff, discounts)
 
 
-def _bigrams(counts: Mapping[Gram, float], totals: Mapping[Gram, float], d: float, probs: dict[Gram, float],
-             backoff: dict[Gram, float], background: Background | None, words: set[str]) -> None:
-    """Fill in the bigrams (domain, mixed with the background's if any) and their histories' backoffs."""
-    weight = background.weight if background else 0.0
-    share: dict[str, dict[str, float]] = defaultdict(dict)  # history → word → the domain's discounted share
+def _mix_order(n: int, counts: Mapping[Gram, float], totals: Mapping[Gram, float], d: float,
+               probs: dict[Gram, float], backoff: dict[Gram, float], background: Background | None,
+               words: set[str]) -> None:
+    """Fill in the n-grams of one order (domain, mixed with the background's if any) and their
+    histories' backoffs, over the mixed lower orders already in `probs`."""
+    weight = background.weight_of(n) if background else 0.0
+    share: dict[Gram, dict[str, float]] = defaultdict(dict)  # history → word → the domain's discounted share
     for gram, c in counts.items():
-        if len(gram) == 2:
-            share[gram[0]][gram[1]] = (c - d) / totals[gram[:1]]
-    extra = background.excess(words) if background and weight > 0 else {}
+        if len(gram) == n:
+            share[gram[:-1]][gram[-1]] = (c - d) / totals[gram[:-1]]
+    extra = background.excess(n, words) if background and weight > 0 else {}
+    for h in extra.keys() - share.keys():
+        if h not in probs:
+            # A history only the background knows needs its own entry to carry a backoff weight:
+            # the probability it already had by backing off, so nothing else moves.
+            probs[h] = _backed_off(h, probs, backoff)
     for h in share.keys() | extra.keys():
         own, more = share.get(h, {}), extra.get(h, {})
         rest = 1.0 - (1.0 - weight) * sum(own.values()) - weight * sum(more.values())
         for w in own.keys() | more.keys():
-            probs[(h, w)] = (1.0 - weight) * own.get(w, 0.0) + weight * more.get(w, 0.0) + rest * probs[(w,)]
-        backoff[(h,)] = math.log10(rest)
+            lower = _backed_off(h[1:] + (w,), probs, backoff)
+            probs[h + (w,)] = (1.0 - weight) * own.get(w, 0.0) + weight * more.get(w, 0.0) + rest * lower
+        backoff[h] = math.log10(rest)
+
+
+def _backed_off(gram: Gram, probs: Mapping[Gram, float], backoff: Mapping[Gram, float]) -> float:
+    """P(word | history) of the model so far, by the ARPA backoff rule."""
+    if gram in probs:
+        return probs[gram]
+    if len(gram) == 1:
+        return 0.0
+    return 10 ** backoff.get(gram[:-1], 0.0) * _backed_off(gram[1:], probs, backoff)
 
 
 def _adjusted_counts(raw: Counter[Gram], order: int) -> dict[Gram, float]:
@@ -192,7 +211,10 @@ def _discount(counts: dict[Gram, float], n: int) -> float:
 
 def to_arpa(model: NGramModel) -> str:
     """Write a model in the ARPA text format pocketsphinx (and SRILM, KenLM) read."""
-    by_order = [model.grams(n) for n in range(1, model.order + 1)]
+    orders: dict[int, list[Gram]] = defaultdict(list)
+    for gram in model.logprob:
+        orders[len(gram)].append(gram)
+    by_order = [sorted(orders[n]) for n in range(1, model.order + 1)]
     lines = ["", "\\data\\"]
     lines += [f"ngram {n}={len(grams)}" for n, grams in enumerate(by_order, start=1)]
     for n, grams in enumerate(by_order, start=1):

@@ -1,9 +1,10 @@
 """Spoken forms → written forms, so the grader sees what the candidate meant.
 
 "so the p ninety nine is under two hundred milliseconds at ten thousand q p s with c d c" →
-"so the p99 is under 200 milliseconds at 10,000 QPS with CDC". Three named rules, applied in
+"so the p99 is under 200 milliseconds at 10,000 QPS with CDC". Four named rules, applied in
 order over the words: `number` (number words → digits, with "point" and "percent"), `letters`
-(spelled letters and numbers → a term) and `form` (a term's written form: "dynamodb" → DynamoDB).
+(spelled letters and numbers → a term), `form` (a term's written form: "dynamodb" → DynamoDB) and
+`plural` (an acronym and the letter s said after it: "crdt s" → CRDTs).
 The tables live in data/speech_forms.toml; the corpus's terms are added by the speech model.
 """
 
@@ -64,6 +65,7 @@ class Normaliser:
         words = self._numbers(text.split(), changes)
         words = self._letters(words, changes)
         words = self._forms(words, changes)
+        words = self._plurals(words, changes)
         return Normalised(" ".join(words), tuple(changes))
 
     # ------------------------------------------------------------------ number
@@ -165,6 +167,26 @@ class Normaliser:
             else:
                 out.append(w)
         return out
+
+    # ------------------------------------------------------------------ plural
+
+    @staticmethod
+    def _plurals(words: list[str], changes: list[Change]) -> list[str]:
+        """An acronym's plural is said as its letters and an s, which the recognizer may hear as
+        the letter on its own: "CRDT s" → CRDTs."""
+        out: list[str] = []
+        for w in words:
+            if w == "s" and out and _acronym(out[-1]):
+                changes.append(Change("plural", out[-1] + " s", out[-1] + "s"))
+                out[-1] += "s"
+            else:
+                out.append(w)
+        return out
+
+
+def _acronym(word: str) -> bool:
+    """A written term in capitals (and digits): CRDT, API, 2PC."""
+    return len(word) >= 2 and word.isupper() and word.isalnum()
 
 
 def _piece(word: str) -> bool:

@@ -8,6 +8,7 @@ files in the data dir and the wheel's acoustic model they go with.
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +19,7 @@ from typing import Iterable
 
 from interviewer.errors import IndexMissing
 from interviewer.speech.arpa import BOS, Background, kneser_ney, to_arpa
+from interviewer.speech.frames import frame_terms
 from interviewer.speech.numbers import NUMBER_WORDS, say_integer
 from interviewer.speech.pronounce import Pronouncer, default_tables, read_dictionary
 from interviewer.speech.verbalise import display_forms, verbalise
@@ -44,27 +46,37 @@ def wheel_dictionary(path: Path | None = None) -> dict[str, list[str]]:
     return read_dictionary(path or wheel_model() / "cmudict-en-us.dict")
 
 
+@dataclass(frozen=True)
+class GeneralTable:
+    """General English from data/speech_general.tsv (made once from the wheel's general language
+    model by bench/speech/make_speech_general.py): word → P(word) in the order of the file
+    (likeliest first), history → backoff weight, and the n-grams the model lists, → P(word | history)."""
+
+    unigram: dict[str, float]
+    backoff: dict[tuple[str, ...], float]
+    ngrams: dict[tuple[str, ...], float]
+
+
 @lru_cache(maxsize=1)
-def general_table() -> tuple[dict[str, float], dict[str, float], dict[tuple[str, str], float]]:
-    """Read data/speech_general.tsv (made once from the wheel's general language model by
-    bench/speech/make_speech_general.py): word → P(word) in the order of the file (likeliest
-    first), history → backoff weight, (history, word) → P(word | history)."""
+def general_table() -> GeneralTable:
+    """Read data/speech_general.tsv once."""
     unigram: dict[str, float] = {}
-    backoff: dict[str, float] = {}
-    bigrams: dict[tuple[str, str], float] = {}
+    backoff: dict[tuple[str, ...], float] = {}
+    ngrams: dict[tuple[str, ...], float] = {}
     text = (resources.files("interviewer") / "data" / "speech_general.tsv").read_text(encoding="utf-8")
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
         key, *values = line.split("\t")
-        words = key.split(" ")
-        if len(words) == 2:
-            bigrams[(words[0], words[1])] = 10 ** float(values[0])
+        # Interned: each word is one string however many n-grams name it (a third of the memory).
+        words = tuple(sys.intern(w) for w in key.split(" "))
+        if len(words) == 1:
+            unigram[words[0]] = 10 ** float(values[0])
         else:
-            unigram[key] = 10 ** float(values[0])
-            if len(values) > 1:
-                backoff[key] = 10 ** float(values[1])
-    return unigram, backoff, bigrams
+            ngrams[words] = 10 ** float(values[0])
+        if len(values) > 1:
+            backoff[words] = 10 ** float(values[1])
+    return GeneralTable(unigram, backoff, ngrams)
 
 
 def general_english(count: int, dictionary: dict[str, list[str]]) -> dict[str, float]:
@@ -72,18 +84,20 @@ def general_english(count: int, dictionary: dict[str, list[str]]) -> dict[str, f
     their probabilities (renormalised to sum to 1)."""
     if count <= 0:
         return {}
-    unigram = general_table()[0]
+    unigram = general_table().unigram
     probs = dict(islice(((w, p) for w, p in unigram.items() if w in dictionary), count))
     total = sum(probs.values())
     return {w: p / total for w, p in probs.items()}
 
 
-def background(weight: float) -> Background | None:
-    """General English bigrams to mix into the domain model's with `weight` (None if 0)."""
-    if weight <= 0:
+def background(weight: float, trigram_weight: float = 0.0) -> Background | None:
+    """General English bigrams (and trigrams) to mix into the domain model's with these weights
+    (None if both are 0)."""
+    if weight <= 0 and trigram_weight <= 0:
         return None
-    unigram, backoff, bigrams = general_table()
-    return Background(bigrams=bigrams, backoff=backoff, unigram=unigram, weight=weight)
+    table = general_table()
+    return Background(ngrams=table.ngrams, backoff=table.backoff, unigram=table.unigram, weight=weight,
+                      trigram_weight=trigram_weight)
 
 
 @dataclass(frozen=True)
@@ -137,18 +151,22 @@ def build_speech_model(texts: Iterable[str], out_dir: Path, tables: dict | None 
     """Build the language model, dictionary and term forms from the corpus texts into out_dir."""
     tables = tables if tables is not None else default_tables()
     dictionary = dictionary if dictionary is not None else wheel_dictionary()
+    texts = list(texts)
     said = verbalise(texts, tables["say"], tables["units"])
     settings = tables["model"]
     order = int(settings["order"])
     spoken = [tuple(p.split()) for p in tables["spoken"]["phrases"]]
     counts = Counter(w for s in said.sentences for w in s)
+    terms = frame_terms(texts, tables, dictionary, int(settings["frames_per_term"]))
 
     pronouncer = Pronouncer(dictionary, tables)
     lexicon: dict[str, list[str]] = {}
     rules: Counter[str] = Counter()
     unsayable: set[str] = set()
-    for word in sorted(set(counts) | {w for s in spoken for w in s} | set(ALWAYS)):
-        written = said.written[word].most_common(1)[0][0] if word in said.written else word
+    term_words = {w for t in terms.terms for w in t}
+    for word in sorted(set(counts) | {w for s in spoken for w in s} | term_words | set(ALWAYS)):
+        seen = said.written.get(word) or terms.said.written.get(word)
+        written = seen.most_common(1)[0][0] if seen else word
         variants = pronouncer.variants(written)
         if not variants:
             unsayable.add(word)
@@ -162,13 +180,14 @@ def build_speech_model(texts: Iterable[str], out_dir: Path, tables: dict | None 
         lexicon.setdefault(word, dictionary[word])
     # The spoken phrases open an answer or a sentence: what follows them is anything, not its end.
     openings = [(BOS, *p) for p in spoken] * int(settings["phrase_weight"])
-    fragments = [*openings, *(said.joins(order - 1) if settings["join_sentences"] else ()),
+    fragments = [*openings, *(said.joins(order - 1) if settings["join_sentences"] else ()), *terms.fragments,
                  *(number_phrases() if settings["number_phrases"] else ())]
     sentences = [part for s in said.sentences for part in _split_at(s, unsayable)]
     model = kneser_ney(sentences, order=order, vocabulary=lexicon, general=general,
                        general_weight=float(settings["general_weight"]),
                        fragments=[part for f in fragments for part in _split_at(f, unsayable)],
-                       background=background(float(settings["general_bigram_weight"])))
+                       background=background(float(settings["general_bigram_weight"]),
+                                                  float(settings["general_trigram_weight"])))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / LM_FILE).write_text(to_arpa(model), encoding="utf-8")
     (out_dir / DICT_FILE).write_text(_dictionary_text(lexicon), encoding="utf-8")
@@ -178,7 +197,7 @@ def build_speech_model(texts: Iterable[str], out_dir: Path, tables: dict | None 
     return SpeechBuild(
         sentences=len(sentences),
         vocabulary=len(lexicon),
-        ngrams=tuple(len(model.grams(n)) for n in range(1, model.order + 1)),
+        ngrams=tuple(sum(1 for g in model.logprob if len(g) == n) for n in range(1, model.order + 1)),
         pronounced_by=dict(sorted(rules.items())),
         unsayable=tuple(sorted(unsayable)),
     )
