@@ -191,6 +191,28 @@ def inline_text(token: Token) -> tuple[str, tuple[str, ...]]:
     return plain.strip(" "), tuple(s for s in dict.fromkeys(spans) if s)
 
 
+def strong_spans(text: str) -> list[str]:
+    """Return the spans a text writes in bold, in order: the names a page means to teach."""
+    out: list[str] = []
+    for token in parse(text):
+        if token.type != "inline":
+            continue
+        written: list[str] = []
+        opened: list[int] = []
+        for child in token.children or ():
+            if child.type in ("text", "code_inline"):
+                written.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                written.append(" ")
+            elif child.type == "strong_open":
+                opened.append(len("".join(written)))
+            elif child.type == "strong_close" and opened:
+                span = _SPACES.sub(" ", "".join(written)[opened.pop():]).strip()
+                if span:
+                    out.append(span)
+    return out
+
+
 def clean_heading(title: str) -> str:
     """Strip emphasis markers, emoji and stray punctuation from a heading."""
     title = _DECORATION.sub(" ", _EMPHASIS.sub("", title))

@@ -17,7 +17,7 @@ import pytest
 from interviewer.speech.arpa import Background, count_ngrams, kneser_ney, to_arpa
 from interviewer.speech.audio import AudioError, Limits, decode_wav, seconds_of
 from interviewer.speech.forms import Normaliser
-from interviewer.speech.frames import framed, load_frames, synonym_wordings
+from interviewer.speech.frames import emphasised, framed, load_frames, synonym_wordings
 from interviewer.speech.model import SpeechModel, general_table, wheel_dictionary
 from interviewer.speech.numbers import read_integer, say_integer, say_number
 from interviewer.speech.pool import Busy, DecoderPool, PoolLimits
@@ -452,3 +452,9 @@ def test_the_pool_keeps_its_limits_and_decodes_in_a_worker(built_settings, flite
         assert second.done.wait(60) and second.events[-1][0] == "final"
     finally:
         pool.close()
+
+
+def test_the_notes_bold_names_become_terms_but_initials_and_code_do_not():
+    notes = ("**CAP** says: in a **P**artition choose between **Consistency** and\n**Availability "
+             "Zones**.\n\n```\n**not a name** in code\n```\n| a | **Bloom filter** |\n|---|---|\n")
+    assert list(emphasised([notes])) == ["CAP", "Consistency", "Availability Zones", "Bloom filter"]

@@ -9,21 +9,21 @@ taken in turn at an even stride so each term gets openings, middles and ends ali
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Iterator, Mapping, Sequence
 
+from interviewer.markdown import strong_spans
 from interviewer.speech.verbalise import Said, verbalise
 
 # The slot of a frame that a term fills.
 SLOT = "X"
 # A term is a short phrase: longer emphasised spans are sentences, not names.
 MAX_TERM_WORDS = 5
-# Emphasised spans of markdown: **bold** and __bold__.
-_EMPHASIS = re.compile(r"\*\*([^*\n]{2,80}?)\*\*|__([^_\n]{2,80}?)__")
+# The lengths of a bold span that can be a name: one letter is a mnemonic's initial.
+MIN_SPAN_CHARS, MAX_SPAN_CHARS = 2, 80
 # Sections of data/synonyms.toml whose short forms are acronyms or abbreviations, said as letters
 # when the dictionary does not know them as words ("slo" → S L O, but "repo" stays a word).
 _LETTER_SECTIONS = ("abbreviations", "acronyms")
@@ -66,10 +66,10 @@ def synonym_wordings(dictionary: Mapping[str, object], max_letters: int,
 
 
 def emphasised(texts: Iterable[str]) -> Iterator[str]:
-    """Yield the spans the notes emphasise (**bold**), the names they mean to teach."""
+    """Yield the spans the notes write in bold (read by the one markdown parser), the names they mean to teach."""
     for text in texts:
-        for m in _EMPHASIS.finditer(text):
-            yield (m.group(1) or m.group(2)).strip()
+        # One letter in bold is a mnemonic's initial ("**P**artition"), not a name.
+        yield from (span for span in strong_spans(text) if MIN_SPAN_CHARS <= len(span) <= MAX_SPAN_CHARS)
 
 
 def fill(frame: str, term: Sequence[str]) -> tuple[str, ...]:
