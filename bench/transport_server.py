@@ -20,7 +20,7 @@ import socket
 import sys
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask_socketio import SocketIO, emit
 from werkzeug.serving import make_server
 
@@ -65,16 +65,14 @@ def main() -> None:
     cycles: dict[str, itertools.cycle] = {}
 
     @sio.on("start")
-    def on_start(*_args):  # noqa: ANN202
-        from flask import request
+    def on_start(*_args: object) -> None:
         cycles[request.sid] = itertools.cycle(turns)
         emit("session", {"session_id": "bench", "token": "bench"})
         for reply in opening:
             emit("reply", reply)
 
     @sio.on("message")
-    def on_message(*_args):  # noqa: ANN202
-        from flask import request
+    def on_message(*_args: object) -> None:
         for reply in next(cycles[request.sid]):
             emit("reply", reply)
 
