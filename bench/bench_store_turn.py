@@ -3,8 +3,8 @@ answer, thread CPU timed around `Store.record_turn` only (the engine's work is n
 
     .venv/bin/python bench/bench_store_turn.py [--interviews 8] [--data-dir .interviewer] [--db URL]
 
-Prints the CPU per call (mean over every turn, and at the 1st, 15th and 30th turn of an interview)
-and the state JSON's size at the end. Runs on code without `before=` too (then it is not passed),
+Prints the CPU per call (mean over every turn, and at the 1st, 15th and 30th turn of an interview).
+Runs on code without `before=` too (then it is not passed),
 so the same script measures a baseline checkout.
 """
 
@@ -60,7 +60,7 @@ def main() -> None:
     every = [c for run in runs for c in run]
     at = {k: [run[k - 1] for run in runs if len(run) >= k] for k in (1, 15, 30)}
     print(f"record_turn, {'with' if incremental else 'without'} before=: {len(runs)} interviews, "
-          f"{len(every)} turns ({min(map(len, runs))}-{max(map(len, runs))} a interview)")
+          f"{len(every)} turns ({min(map(len, runs))}-{max(map(len, runs))} an interview)")
     print(f"  CPU per call: mean {1e3 * sum(every) / len(every):.3f} ms; " + "; ".join(
         f"turn {k} {1e3 * sum(v) / len(v):.3f} ms" for k, v in at.items() if v))
     services.close()

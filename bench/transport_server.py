@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from interviewer.config import load_settings  # noqa: E402
-from interviewer.dialogue.machine import Interviewer  # noqa: E402
 from interviewer.dialogue.state import Config  # noqa: E402
 from interviewer.server.http import RequestHandler  # noqa: E402
 from interviewer.server.packets import JSONFirstPacket  # noqa: E402
@@ -42,7 +41,7 @@ from bench_load import ANSWER  # noqa: E402
 def canned_turns(data_dir: Path, topic: str = "caching", count: int = 20) -> tuple[list[dict], list[list[dict]]]:
     """Return the replies that open a `count`-question interview on `topic`, and those to each answer."""
     services = open_services(load_settings(data_dir=data_dir))
-    engine = Interviewer(services.bank, services.search, services.grader)
+    engine = services.interviewer()
     state, opening = engine.start(Config(topic=topic, count=count, seed=1))
     turns = []
     while True:

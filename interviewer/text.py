@@ -11,7 +11,7 @@ import tomllib
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 from functools import lru_cache
 from itertools import islice
 from importlib import resources
@@ -114,6 +114,17 @@ def memo() -> Iterator[None]:
         _MEMO.reset(token)
 
 
+def _memoised(kind: str, text: str, work: Callable[[str], Any]) -> Any:
+    """Return `work(text)`, worked out once per text and kind inside a `memo()` block."""
+    seen = _MEMO.get()
+    if seen is None:
+        return work(text)
+    found = seen.get((kind, text))
+    if found is None:
+        found = seen[(kind, text)] = work(text)
+    return found
+
+
 def first_word_ends(text: str, limit: int) -> list[int]:
     """Return where each of a text's first `limit` words ends (as `words` splits them), reading no further."""
     return [m.end() for m in islice(_WORD_RE.finditer(text), limit)]
@@ -121,13 +132,9 @@ def first_word_ends(text: str, limit: int) -> list[int]:
 
 def words(text: str) -> list[Word]:
     """Split text into lowercased words with their character offsets."""
-    seen = _MEMO.get()
-    if seen is None:
+    if _MEMO.get() is None:
         return _words(text)
-    found = seen.get(("words", text))
-    if found is None:
-        found = seen[("words", text)] = tuple(_words(text))
-    return list(found)
+    return list(_memoised("words", text, lambda t: tuple(_words(t))))
 
 
 def _words(text: str) -> list[Word]:
@@ -262,13 +269,7 @@ def _repeat_marks(seq: list[str]) -> list[bool]:
 
 def normalise_spoken(text: str) -> Spoken:
     """Take fillers, false starts and repeated words out of an utterance; spell out contractions."""
-    seen = _MEMO.get()
-    if seen is None:
-        return _normalise_spoken(text)
-    found = seen.get(("spoken", text))
-    if found is None:
-        found = seen[("spoken", text)] = _normalise_spoken(text)
-    return found
+    return _memoised("spoken", text, _normalise_spoken)
 
 
 def _normalise_spoken(text: str) -> Spoken:

@@ -14,7 +14,6 @@ from flask_socketio import SocketIO
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from interviewer.config import Settings, bundled, load_settings
-from interviewer.dialogue import Interviewer
 from interviewer.errors import InterviewerError
 from interviewer.practice import Practice, moment, offset_clock, parse_now
 from interviewer.report import TEMPLATE_FILTERS
@@ -133,7 +132,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store = Store.open(settings.db_url, **app.config["STORE_OPTIONS"])
     start = app.config["NOW"]
     clock = offset_clock(parse_now(start) if isinstance(start, str) else start)
-    engine = Interviewer(services.bank, services.search, services.grader, clock=clock)
+    engine = services.interviewer(clock=clock)
     _warm_up(services, questions=app.config["WARM_UP"] if app.config["WARM_UP"] is not None
              else not app.config["TESTING"])
     c = app.config

@@ -34,7 +34,14 @@ class NGramModel:
 
     def grams(self, n: int) -> list[Gram]:
         """Return the n-grams of one order, sorted."""
-        return sorted(g for g in self.logprob if len(g) == n)
+        return self.by_order()[n - 1]
+
+    def by_order(self) -> list[list[Gram]]:
+        """Return the n-grams of every order 1..order, each order sorted (read in one pass)."""
+        orders: dict[int, list[Gram]] = defaultdict(list)
+        for gram in self.logprob:
+            orders[len(gram)].append(gram)
+        return [sorted(orders[n]) for n in range(1, self.order + 1)]
 
     def prob(self, word: str, context: Sequence[str] = ()) -> float:
         """Return p(word | context) by the ARPA backoff rule (for tests and sanity checks)."""
@@ -211,10 +218,7 @@ def _discount(counts: dict[Gram, float], n: int) -> float:
 
 def to_arpa(model: NGramModel) -> str:
     """Write a model in the ARPA text format pocketsphinx (and SRILM, KenLM) read."""
-    orders: dict[int, list[Gram]] = defaultdict(list)
-    for gram in model.logprob:
-        orders[len(gram)].append(gram)
-    by_order = [sorted(orders[n]) for n in range(1, model.order + 1)]
+    by_order = model.by_order()
     lines = ["", "\\data\\"]
     lines += [f"ngram {n}={len(grams)}" for n, grams in enumerate(by_order, start=1)]
     for n, grams in enumerate(by_order, start=1):

@@ -188,6 +188,7 @@ def build_speech_model(texts: Iterable[str], out_dir: Path, tables: dict | None 
                        fragments=[part for f in fragments for part in _split_at(f, unsayable)],
                        background=background(float(settings["general_bigram_weight"]),
                                                   float(settings["general_trigram_weight"])))
+    sizes = Counter(map(len, model.logprob))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / LM_FILE).write_text(to_arpa(model), encoding="utf-8")
     (out_dir / DICT_FILE).write_text(_dictionary_text(lexicon), encoding="utf-8")
@@ -197,7 +198,7 @@ def build_speech_model(texts: Iterable[str], out_dir: Path, tables: dict | None 
     return SpeechBuild(
         sentences=len(sentences),
         vocabulary=len(lexicon),
-        ngrams=tuple(sum(1 for g in model.logprob if len(g) == n) for n in range(1, model.order + 1)),
+        ngrams=tuple(sizes[n] for n in range(1, model.order + 1)),
         pronounced_by=dict(sorted(rules.items())),
         unsayable=tuple(sorted(unsayable)),
     )
